@@ -1,0 +1,30 @@
+// Failure types shared by activities (which throw them), workflows (which branch on them)
+// and the API (which maps them to problem responses). Plain constants: safe in workflow code.
+export const FailureType = {
+  /** The upstream credential cannot be refreshed: the account must be linked again. */
+  AuthExpired: 'AuthExpired',
+  /** Network error, timeout, 5xx or 429: worth retrying. */
+  UpstreamUnavailable: 'UpstreamUnavailable',
+  /** The upstream says the resource does not exist (404). */
+  UpstreamNotFound: 'UpstreamNotFound',
+  /** The upstream rejected the request as invalid (400) or refused it for a business reason (422). */
+  UpstreamRejected: 'UpstreamRejected',
+  /** The upstream answered with a shape we do not understand. */
+  UpstreamContractViolation: 'UpstreamContractViolation',
+  /** An update that does not fit the journey's current state. */
+  WrongState: 'WrongState',
+  /** An Idempotency-Key reused with a different request body. */
+  IdempotencyKeyReused: 'IdempotencyKeyReused',
+  /** The journey's account is not linked (or no longer exists). */
+  AccountNotLinked: 'AccountNotLinked',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failures that retrying the same call cannot fix. */
+export const NON_RETRYABLE_FAILURES: FailureType[] = [
+  FailureType.AuthExpired,
+  FailureType.UpstreamNotFound,
+  FailureType.UpstreamRejected,
+  FailureType.UpstreamContractViolation,
+  FailureType.AccountNotLinked,
+];

@@ -1,0 +1,127 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+
+// What every upstream simulator shares: a clock that tests can move, injectable faults,
+// the /__sandbox control routes and a listener that reports a port in use clearly.
+
+export class SandboxClock {
+  private offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+  reset(): void {
+    this.offsetMs = 0;
+  }
+}
+
+export interface FaultRule {
+  /** Applies to requests whose path starts with this (default: every upstream path). */
+  path?: string;
+  /** Answer with this status instead of serving the request. */
+  status?: number;
+  /** Delay before serving (or before the injected status). */
+  latencyMs?: number;
+  /** Never answer: the client's timeout must fire. */
+  hang?: boolean;
+  /** How many requests the rule applies to (default 1). */
+  times?: number;
+}
+
+export class FaultInjector {
+  private rules: Array<FaultRule & { remaining: number }> = [];
+
+  add(rule: FaultRule): void {
+    this.rules.push({ ...rule, remaining: rule.times ?? 1 });
+  }
+  clear(): void {
+    this.rules = [];
+  }
+  middleware() {
+    return (req: Request, res: Response, next: NextFunction): void => {
+      if (req.path.startsWith('/__sandbox')) return next();
+      const rule = this.rules.find((r) => r.remaining > 0 && req.path.startsWith(r.path ?? '/'));
+      if (!rule) return next();
+      rule.remaining -= 1;
+      if (rule.hang) return; // the socket stays open until the client gives up
+      setTimeout(() => {
+        if (rule.status) res.status(rule.status).json({ error: 'injected_fault', status: rule.status });
+        else next();
+      }, rule.latencyMs ?? 0);
+    };
+  }
+}
+
+export interface Sandbox {
+  app: Express;
+  clock: SandboxClock;
+  faults: FaultInjector;
+}
+
+/** An Express app with JSON/form parsing, fault injection and the shared /__sandbox controls. */
+export function createSandboxApp(reset: () => void): Sandbox {
+  const app = express();
+  const clock = new SandboxClock();
+  const faults = new FaultInjector();
+  app.disable('x-powered-by');
+  app.use(express.json());
+  app.use(express.urlencoded({ extended: false }));
+  app.use(faults.middleware());
+  app.post('/__sandbox/clock', (req, res) => {
+    const seconds = Number(req.body?.advanceSeconds ?? 0);
+    if (!Number.isFinite(seconds)) return void res.status(400).json({ error: 'advanceSeconds must be a number' });
+    clock.advance(seconds * 1000);
+    res.json({ now: new Date(clock.now()).toISOString() });
+  });
+  app.post('/__sandbox/faults', (req, res) => {
+    faults.add(req.body as FaultRule);
+    res.status(204).end();
+  });
+  app.delete('/__sandbox/faults', (_req, res) => {
+    faults.clear();
+    res.status(204).end();
+  });
+  app.post('/__sandbox/reset', (_req, res) => {
+    faults.clear();
+    clock.reset();
+    reset();
+    res.status(204).end();
+  });
+  return { app, clock, faults };
+}
+
+export interface Listening {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (0 = any free port); a port in use is a one-line error naming it. */
+export function listen(app: Express, port: number, host = '127.0.0.1', name = 'server'): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server: Server = app.listen(port, host);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new Error(`${name}: port ${port} on ${host} is already in use (set another port in the configuration)`) : err);
+    });
+    server.once('listening', () => {
+      const actual = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://${host}:${actual}`,
+        port: actual,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/** ISO 8601 with an explicit +00:00 offset, as the Parking+Plus seeds show. */
+export function isoUtc(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}

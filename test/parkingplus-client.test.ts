@@ -1,0 +1,165 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ParkingPlusClient } from '../src/activities/parkingplus/client';
+import { CurrentSession, FinalizedSession, TokenResponse } from '../src/activities/parkingplus/schemas';
+import { TokenSource } from '../src/activities/parkingplus/tokens';
+import { FailureType } from '../src/domain/failures';
+import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../src/sandbox/parkingplus/app';
+import { SANDBOX_DRIVER } from '../src/sandbox/parkingplus/model';
+import { listen, type Listening } from '../src/sandbox/harness';
+import { MemoryVault } from './support/memory-vault';
+
+let sandbox: ParkingPlusSandbox;
+let server: Listening;
+let client: ParkingPlusClient;
+
+beforeAll(async () => {
+  sandbox = createParkingPlusSandbox();
+  server = await listen(sandbox.app, 0);
+  client = new ParkingPlusClient({ baseUrl: server.url, clientAppId: 'parkflow-sandbox-app', clientSecret: 'parkflow-sandbox-secret', timeoutMs: 2000 });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  sandbox.world.reset();
+  sandbox.faults.clear();
+});
+
+async function linkedDriver() {
+  const vault = new MemoryVault(client, await client.passwordGrant(SANDBOX_DRIVER.email, SANDBOX_DRIVER.password));
+  return { vault, tokens: new TokenSource(vault) };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+describe('Parking+Plus client against the simulator', () => {
+  test('20 concurrent calls with an expired token share exactly one refresh request', async () => {
+    const { vault, tokens } = await linkedDriver();
+    await client.createSession(tokens, 187);
+    await fetch(`${server.url}/__sandbox/tokens/expire`, { method: 'POST' });
+
+    const sessions = await Promise.all(Array.from({ length: 20 }, () => client.currentSession(tokens)));
+
+    expect(sessions.every((s) => s?.parking_session.state === 'entering')).toBe(true);
+    expect(sandbox.world.grants.refresh_token).toBe(1);
+    expect(vault.refreshes).toBe(1);
+  });
+
+  test('refresh rotates: the spent refresh token is revoked and reusing it is invalid_grant', async () => {
+    const first = await client.passwordGrant(SANDBOX_DRIVER.email, SANDBOX_DRIVER.password);
+    const second = await client.refreshGrant(first.refreshToken);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(second.accessToken).not.toBe(first.accessToken);
+
+    const reused = await failureOf(client.refreshGrant(first.refreshToken));
+    expect(reused.type).toBe(FailureType.AuthExpired);
+    expect(reused.nonRetryable).toBe(true);
+    await expect(client.refreshGrant(second.refreshToken)).resolves.toMatchObject({ email: SANDBOX_DRIVER.email });
+  });
+
+  test('a wrong password is a non-retryable AuthExpired that names no secret', async () => {
+    const failure = await failureOf(client.passwordGrant(SANDBOX_DRIVER.email, 'wrong-password'));
+    expect(failure.type).toBe(FailureType.AuthExpired);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).not.toContain('wrong-password');
+  });
+
+  test('a revoked refresh token after a 401 surfaces as AuthExpired', async () => {
+    const { tokens } = await linkedDriver();
+    await fetch(`${server.url}/__sandbox/tokens/expire`, { method: 'POST' });
+    await fetch(`${server.url}/__sandbox/refresh-tokens/revoke`, { method: 'POST' });
+    expect((await failureOf(client.currentSession(tokens))).type).toBe(FailureType.AuthExpired);
+  });
+
+  test('facebook2 login returns the token_info envelope', async () => {
+    await expect(client.facebookGrant(SANDBOX_DRIVER.facebookAccessToken)).resolves.toMatchObject({ email: SANDBOX_DRIVER.email });
+    expect((await failureOf(client.facebookGrant('not-a-facebook-token'))).type).toBe(FailureType.AuthExpired);
+  });
+
+  test('a whole session: entering, active, finalize (idempotent), paid, closed', async () => {
+    const { tokens } = await linkedDriver();
+    const created = await client.createSession(tokens, 187);
+    expect(created.parking_session).toMatchObject({ state: 'entering', type: 'pay_per_use', entrance_remaining_tries: 10 });
+    expect(created.smart_key.type).toBe('session_access');
+
+    // A second create is refused while one is open (the client looks up before creating).
+    expect((await failureOf(client.createSession(tokens, 187))).type).toBe(FailureType.UpstreamRejected);
+
+    await fetch(`${server.url}/__sandbox/parking_sessions/${created.parking_session.id}/gate`, { method: 'POST' });
+    sandbox.clock.advance(65 * 60_000);
+    const finalized = await client.finalize(tokens, created.parking_session.id, 187);
+    expect(finalized).toMatchObject({ amount: '10.00', currency: 'RON', parking_session: { state: 'exiting' } });
+    const keyWindow = Date.parse(finalized.smart_key.end_time) - Date.parse(finalized.smart_key.start_time);
+    expect(keyWindow).toBe(5 * 60_000);
+    const again = await client.finalize(tokens, created.parking_session.id, 187);
+    expect(again.pay_url).toBe(finalized.pay_url);
+    expect(again.smart_key.access_command).toBe(finalized.smart_key.access_command);
+
+    const orderId = /\/api\/payment\/pay\/(\d+)/.exec(finalized.pay_url)![1]!;
+    expect(await client.paymentStatus(tokens, orderId)).toBe('pending');
+    await fetch(`${server.url}/__sandbox/orders/${orderId}/outcome`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'confirmed' }) });
+    expect(await client.paymentStatus(tokens, orderId)).toBe('confirmed');
+
+    const gate = await fetch(`${server.url}/__sandbox/parking_sessions/${created.parking_session.id}/gate`, { method: 'POST' });
+    expect(gate.status).toBe(200);
+    expect(await client.currentSession(tokens)).toBeUndefined();
+  });
+
+  test('a lapsed exit key is replaced by finalizing again', async () => {
+    const { tokens } = await linkedDriver();
+    const created = await client.createSession(tokens, 187);
+    await fetch(`${server.url}/__sandbox/parking_sessions/${created.parking_session.id}/gate`, { method: 'POST' });
+    const first = await client.finalize(tokens, created.parking_session.id, 187);
+    sandbox.clock.advance(6 * 60_000);
+    const second = await client.finalize(tokens, created.parking_session.id, 187);
+    expect(second.smart_key.access_command).not.toBe(first.smart_key.access_command);
+    expect(Date.parse(second.smart_key.start_time)).toBeGreaterThan(Date.parse(first.smart_key.end_time));
+    expect(second.amount).toBe(first.amount);
+  });
+
+  test('documented error codes: 400 missing parameter, 404 unknown parking, 422 wrong state', async () => {
+    const { tokens } = await linkedDriver();
+    expect((await failureOf(client.createSession(tokens, 999))).type).toBe(FailureType.UpstreamNotFound);
+    const created = await client.createSession(tokens, 187);
+    const early = await failureOf(client.finalize(tokens, created.parking_session.id, 187));
+    expect(early.type).toBe(FailureType.UpstreamRejected);
+    expect(early.message).toContain('422');
+    expect((await failureOf(client.finalize(tokens, 424242, 187))).type).toBe(FailureType.UpstreamNotFound);
+    const token = await tokens.current();
+    const missing = await fetch(`${server.url}/api/car_driver/parking_sessions/${created.parking_session.id}/finalize`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(missing.status).toBe(400);
+  });
+
+  test('5xx and timeouts are retryable UpstreamUnavailable failures', async () => {
+    const { tokens } = await linkedDriver();
+    sandbox.faults.add({ path: '/api/car_driver/parking_sessions/current', status: 503 });
+    const unavailable = await failureOf(client.currentSession(tokens));
+    expect(unavailable).toMatchObject({ type: FailureType.UpstreamUnavailable, nonRetryable: false });
+
+    const slow = new ParkingPlusClient({ baseUrl: server.url, clientAppId: 'x', clientSecret: 'y', timeoutMs: 200 });
+    sandbox.faults.add({ path: '/api/car_driver/parking_sessions/current', hang: true });
+    const timedOut = await failureOf(slow.currentSession(tokens));
+    expect(timedOut.type).toBe(FailureType.UpstreamUnavailable);
+    expect(timedOut.message).toContain('no answer within 200 ms');
+  });
+
+  test("the seeds' example payloads pass the client's schemas", () => {
+    const fixtures = JSON.parse(readFileSync(path.join(__dirname, 'fixtures/parkingplus-seed-payloads.json'), 'utf8'));
+    expect(TokenResponse.safeParse(fixtures.token).success).toBe(true);
+    expect(FinalizedSession.safeParse(fixtures.finalize).success).toBe(true);
+    expect(CurrentSession.safeParse(fixtures.current).success).toBe(true);
+    // The simulator's own answers have the seed's keys, one for one.
+    expect(Object.keys(fixtures.finalize).sort()).toEqual(['amount', 'currency', 'parking_session', 'pay_url', 'smart_key']);
+  });
+});
