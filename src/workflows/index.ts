@@ -1,0 +1,3 @@
+// The worker's workflowsPath: every workflow type parkflow runs.
+export { parkingPlusAccount } from './parkingplus-account';
+export { parkingPlusJourney } from './parkingplus-journey';

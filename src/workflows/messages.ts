@@ -1,0 +1,83 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { type Money } from '../domain/money';
+
+// The journey's public vocabulary, shared by every provider's workflow and by its callers
+// (the HTTP API, tests). Uniform outside, provider-specific inside.
+
+export const PROVIDERS = ['parkingplus', 'linkc', 'ector'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export const JOURNEY_STATES = [
+  'entering',
+  'active',
+  'finalizing',
+  'awaiting_payment',
+  'paid',
+  'exiting',
+  'completed',
+  'cancelled',
+  'expired',
+  'failed',
+  'needs_reauth',
+] as const;
+export type JourneyStateName = (typeof JOURNEY_STATES)[number];
+export const TERMINAL_STATES: readonly JourneyStateName[] = ['completed', 'cancelled', 'expired', 'failed'];
+
+export interface SmartKeyView {
+  kind: 'entrance' | 'exit';
+  /** The command the driver's app sends to open the barrier. */
+  accessCommand: string;
+  validFrom: string;
+  validUntil: string;
+  remainingTries: number;
+  /** When true the parking is online-only and the access command cannot be used. */
+  isOnline: boolean;
+  accessPoints: string[];
+}
+
+export type PaymentStatus = 'pending' | 'captured' | 'declined' | 'expired' | 'refunded';
+
+export interface PaymentView {
+  paymentId: string;
+  /** Who takes the money: the operator itself (Parking+Plus pay_url) or our own processor. */
+  method: 'parkingplus' | 'mobilpay' | 'epx';
+  redirectUrl: string;
+  status: PaymentStatus;
+  reason?: string;
+}
+
+export interface JourneyView {
+  id: string;
+  provider: Provider;
+  state: JourneyStateName;
+  plate?: string;
+  amount?: Money;
+  deadlines: { paymentDueAt?: string; transactionValidUntil?: string; exitBy?: string };
+  payment?: PaymentView;
+  keys?: { entrance?: SmartKeyView; exit?: SmartKeyView };
+  upstream: Record<string, string | number>;
+  timeline: Array<{ state: JourneyStateName; at: string }>;
+  failure?: { type: string; message: string };
+}
+
+export interface StartRequest {
+  /** Hash of the HTTP request that started the journey: the same Idempotency-Key with another body is refused. */
+  requestHash: string;
+}
+export interface PayRequest {
+  method?: 'mobilpay' | 'epx';
+}
+export interface CancelRequest {
+  reason?: string;
+}
+
+/** Update-with-Start: answers with the first step's result (entrance key, stay amount, booking). */
+export const startJourney = defineUpdate<JourneyView, [StartRequest]>('start');
+export const enterJourney = defineUpdate<JourneyView, []>('enter');
+export const finalizeJourney = defineUpdate<JourneyView, []>('finalize');
+export const payJourney = defineUpdate<PaymentView, [PayRequest]>('pay');
+export const exitJourney = defineUpdate<JourneyView, []>('exit');
+export const cancelJourney = defineUpdate<JourneyView, [CancelRequest]>('cancel');
+export const getJourney = defineQuery<JourneyView, []>('journey');
+/** Sent by the account workflow when a journey waiting in needs_reauth can use the account again. */
+export const accountRelinked = defineSignal<[]>('accountRelinked');

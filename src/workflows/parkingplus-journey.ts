@@ -1,0 +1,239 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { ParkingPlusActivities } from '../activities/parkingplus/activities';
+import type { ParkingPlusFinalized, ParkingPlusSession } from '../activities/parkingplus/snapshot';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
+import { awaitRelink } from './account-messages';
+import { Journey } from './journey';
+import {
+  accountRelinked,
+  cancelJourney,
+  enterJourney,
+  exitJourney,
+  finalizeJourney,
+  getJourney,
+  payJourney,
+  startJourney,
+  type JourneyStateName,
+  type JourneyView,
+} from './messages';
+import { applicationFailureOf, asHandlerFailure, backoff, isAuthFailure } from './support';
+
+// Parking+Plus, pay-per-use with smart keys: open a session (entrance key) → the car enters
+// (active) → finalize (pay_url, amount, exit key) → the driver pays on Parking+Plus's page →
+// exit with the exit key inside its window (a lapsed window gets a fresh key) → closed.
+
+export interface ParkingPlusJourneyInput {
+  accountId: string;
+  securedParkingId: number;
+  plate?: string;
+  requestHash: string;
+}
+
+const retry: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
+/** Steps a caller waits for over HTTP: bounded, so the caller gets an answer. */
+const steps = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s', scheduleToCloseTimeout: '45s', retry });
+/** Background reads: retried until the upstream answers. */
+const reads = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s', retry });
+
+const ENTRANCE_POLL = { firstMs: 15_000, maxMs: 10 * 60_000 };
+const PAYMENT_POLL = { firstMs: 10_000, maxMs: 5 * 60_000 };
+const EXIT_POLL = { firstMs: 15_000, maxMs: 10 * 60_000 };
+
+export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promise<JourneyView> {
+  const journeyId = workflowInfo().workflowId;
+  const journey = new Journey(journeyId, 'parkingplus', input.plate);
+  journey.view.upstream.securedParkingId = input.securedParkingId;
+  const ids = { accountId: input.accountId, securedParkingId: input.securedParkingId };
+  let session: ParkingPlusSession | undefined;
+  let opened = false;
+  let reauthNeeded = false;
+  let relinked = false;
+
+  /** A step run for a caller: an expired credential sends the journey to needs_reauth. */
+  const step = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      if (isAuthFailure(err)) reauthNeeded = true;
+      throw asHandlerFailure(err);
+    }
+  };
+  /** A background read: undefined when it could not be made (the loop tries again later). */
+  const read = async <T>(call: () => Promise<T>): Promise<{ value: T } | undefined> => {
+    try {
+      return { value: await call() };
+    } catch (err) {
+      if (isAuthFailure(err)) reauthNeeded = true;
+      else log.warn('Parking+Plus read failed; will try again', { journeyId, error: applicationFailureOf(err)?.message ?? String(err) });
+      return undefined;
+    }
+  };
+
+  const applySession = (current: ParkingPlusSession) => {
+    session = current;
+    journey.view.amount = current.amount;
+    journey.view.keys = { ...journey.view.keys, [current.key.kind]: current.key };
+    if (current.state === 'active' && journey.state === 'entering') journey.moveTo('active');
+  };
+  const applyFinalized = (finalized: ParkingPlusFinalized) => {
+    applySession(finalized);
+    journey.view.payment = {
+      paymentId: finalized.orderId,
+      method: 'parkingplus',
+      redirectUrl: finalized.payUrl,
+      status: journey.view.payment?.status ?? 'pending',
+    };
+    journey.setDeadline('exitBy', finalized.key.validUntil);
+  };
+  const finalizeUpstream = async () =>
+    applyFinalized(await step(() => steps.finalizeParkingPlusSession({ ...ids, sessionId: session!.sessionId })));
+  const exitKeyLapsed = () => {
+    const exitKey = journey.view.keys?.exit;
+    return !exitKey || Date.parse(exitKey.validUntil) <= Date.now();
+  };
+
+  setHandler(getJourney, () => journey.view);
+  setHandler(accountRelinked, () => void (relinked = true));
+
+  setHandler(
+    startJourney,
+    async () => {
+      await condition(() => opened || journey.state === 'failed');
+      if (journey.view.failure) throw ApplicationFailure.nonRetryable(journey.view.failure.message, journey.view.failure.type);
+      return journey.view;
+    },
+    {
+      validator: ({ requestHash }) => {
+        if (requestHash !== input.requestHash) {
+          throw ApplicationFailure.nonRetryable('this Idempotency-Key was already used with a different request', FailureType.IdempotencyKeyReused);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    enterJourney,
+    async () => {
+      const current = await step(() => steps.readParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
+      if (current) applySession(current);
+      return journey.view;
+    },
+    { validator: () => journey.require('enter', ['entering']) },
+  );
+
+  setHandler(
+    finalizeJourney,
+    async () => {
+      journey.moveTo('finalizing');
+      try {
+        await finalizeUpstream();
+      } catch (err) {
+        journey.moveTo('active');
+        throw err;
+      }
+      journey.moveTo('awaiting_payment');
+      return journey.view;
+    },
+    { validator: () => journey.require('finalize', ['active']) },
+  );
+
+  setHandler(payJourney, (_request) => journey.view.payment!, { validator: (_request) => journey.require('pay', ['awaiting_payment']) });
+
+  setHandler(
+    exitJourney,
+    async () => {
+      if (exitKeyLapsed()) await finalizeUpstream();
+      journey.moveTo('exiting');
+      return journey.view;
+    },
+    { validator: () => journey.require('exit', ['paid', 'exiting']) },
+  );
+
+  setHandler(
+    cancelJourney,
+    (_request) => {
+      journey.moveTo('cancelled');
+      return journey.view;
+    },
+    { validator: (_request) => journey.require('cancel', ['entering']) },
+  );
+
+  // First step, answered to the caller by the start update.
+  try {
+    applySession(await steps.openParkingPlusSession({ ...ids, journeyStartedAt: workflowInfo().startTime.toISOString() }));
+    journey.setReference(String(session!.sessionId));
+    opened = true;
+  } catch (err) {
+    const failure = asHandlerFailure(err);
+    journey.fail(failure.type ?? FailureType.UpstreamUnavailable, failure.message);
+    await condition(allHandlersFinished);
+    throw failure;
+  }
+
+  const waitFor = async (state: JourneyStateName, poll: { firstMs: number; maxMs: number }, check: () => Promise<void>) => {
+    const interval = backoff(poll.firstMs, poll.maxMs);
+    while (journey.state === state && !reauthNeeded) {
+      const changed = await condition(() => journey.state !== state || reauthNeeded, interval());
+      if (!changed) await check();
+    }
+  };
+
+  while (!journey.isTerminal) {
+    if (reauthNeeded) {
+      const resumeIn = journey.state;
+      journey.moveTo('needs_reauth');
+      await getExternalWorkflowHandle(input.accountId).signal(awaitRelink, journeyId);
+      await condition(() => relinked);
+      relinked = reauthNeeded = false;
+      journey.moveTo(resumeIn);
+      continue;
+    }
+    switch (journey.state) {
+      case 'entering':
+        await waitFor('entering', ENTRANCE_POLL, async () => {
+          const current = await read(() => reads.readParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
+          if (!current) return;
+          if (current.value) applySession(current.value);
+          else journey.moveTo('expired'); // the entrance was never used and the session is gone
+        });
+        break;
+      case 'awaiting_payment':
+        await waitFor('awaiting_payment', PAYMENT_POLL, async () => {
+          const outcome = await read(() => reads.parkingPlusPaymentStatus({ accountId: input.accountId, orderId: journey.view.payment!.paymentId }));
+          if (!outcome || outcome.value === 'pending') return;
+          if (outcome.value === 'confirmed') {
+            journey.view.payment = { ...journey.view.payment!, status: 'captured', reason: undefined };
+            journey.moveTo('paid');
+          } else {
+            // The driver may try again on the same page; keep watching.
+            journey.view.payment = { ...journey.view.payment!, status: 'declined', reason: 'declined by the processor' };
+          }
+        });
+        break;
+      case 'paid':
+      case 'exiting':
+        await waitFor(journey.state, EXIT_POLL, async () => {
+          const current = await read(() => reads.readParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
+          if (current && (!current.value || current.value.state === 'closed')) journey.moveTo('completed');
+        });
+        break;
+      default:
+        // active and finalizing move on through updates only: a journey may stay active for days.
+        await condition(() => journey.state !== 'active' && journey.state !== 'finalizing' || reauthNeeded);
+    }
+  }
+
+  journey.setDeadline('exitBy', undefined);
+  await condition(allHandlersFinished);
+  return journey.view;
+}

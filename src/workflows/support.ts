@@ -1,0 +1,43 @@
+import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import { FailureType } from '../domain/failures';
+
+/** A FIFO lock built on a promise chain: deterministic, so safe in workflow code. */
+export class Lock {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** The business failure behind an activity failure (its type and message), if there is one. */
+export function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  return undefined;
+}
+
+export function isAuthFailure(err: unknown): boolean {
+  const type = applicationFailureOf(err)?.type;
+  return type === FailureType.AuthExpired || type === FailureType.AccountNotLinked;
+}
+
+/** Rethrows an activity's failure as the handler's own, so callers see the business type. */
+export function asHandlerFailure(err: unknown): ApplicationFailure {
+  const cause = applicationFailureOf(err);
+  if (cause) return ApplicationFailure.create({ message: cause.message, type: cause.type ?? undefined, nonRetryable: true, details: cause.details as unknown[] });
+  log.warn('step failed without a business failure', { error: String(err) });
+  return ApplicationFailure.create({ message: 'the upstream did not answer in time; try again', type: FailureType.UpstreamUnavailable, nonRetryable: true });
+}
+
+/** Poll intervals that start short and back off to a ceiling: cheap history for long waits. */
+export function backoff(firstMs: number, maxMs: number): () => number {
+  let next = firstMs;
+  return () => {
+    const current = next;
+    next = Math.min(next * 2, maxMs);
+    return current;
+  };
+}

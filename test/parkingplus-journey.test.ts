@@ -1,0 +1,231 @@
+import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { FailureType } from '../src/domain/failures';
+import { getAccessToken, getAccount, linkAccount } from '../src/workflows/account-messages';
+import { parkingPlusAccount, parkingPlusJourney } from '../src/workflows';
+import { cancelJourney, enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, startJourney, type JourneyView } from '../src/workflows/messages';
+import { FakeParkingPlus } from './support/fake-parkingplus';
+import { timeSkippingEnv, workflowBundle } from './support/temporal';
+
+let env: TestWorkflowEnvironment;
+let taskQueue: string;
+let started: string[] = [];
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+beforeEach(() => {
+  taskQueue = `parkingplus-journey-${randomUUID()}`;
+});
+// A workflow left running would hold the test server's clock while its worker is gone.
+afterEach(async () => {
+  for (const id of started.splice(0)) {
+    await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+  }
+});
+
+async function withWorker<T>(fake: FakeParkingPlus, fn: () => Promise<T>): Promise<T> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: fake.activities,
+  });
+  return worker.runUntil(fn);
+}
+
+async function linkedAccount(): Promise<string> {
+  const accountId = `account-parkingplus-${randomUUID()}`;
+  started.push(accountId);
+  await env.client.workflow.executeUpdateWithStart(linkAccount, {
+    args: [{ accessToken: 'sealed-access-0', refreshToken: 'sealed-refresh-0', expiresAtMs: Date.now() + 7_200_000 }],
+    startWorkflowOperation: new WithStartWorkflowOperation(parkingPlusAccount, {
+      workflowId: accountId,
+      taskQueue,
+      args: [{ accountId }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    }),
+  });
+  return accountId;
+}
+
+async function startedJourney(accountId: string): Promise<{ handle: WorkflowHandle<typeof parkingPlusJourney>; first: JourneyView }> {
+  const workflowId = `journey-${randomUUID()}`;
+  started.push(workflowId);
+  const operation = new WithStartWorkflowOperation(parkingPlusJourney, {
+    workflowId,
+    taskQueue,
+    args: [{ accountId, securedParkingId: 187, plate: 'B123XYZ', requestHash: 'hash-1' }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+  const first = await env.client.workflow.executeUpdateWithStart(startJourney, { args: [{ requestHash: 'hash-1' }], startWorkflowOperation: operation });
+  return { handle: await operation.workflowHandle(), first };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+async function updateEvents(handle: WorkflowHandle): Promise<{ accepted: number; rejected: number }> {
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  return {
+    accepted: events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length,
+    rejected: events.filter((e) => e.workflowExecutionUpdateRejectedEventAttributes).length,
+  };
+}
+
+describe('Parking+Plus journey (time-skipping)', () => {
+  test('a full journey: entrance key, active, finalize, paid, exit, completed', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const accountId = await linkedAccount();
+      const { handle, first } = await startedJourney(accountId);
+      expect(first).toMatchObject({ state: 'entering', provider: 'parkingplus', plate: 'B123XYZ', keys: { entrance: { kind: 'entrance', accessCommand: 'entrance-command' } } });
+
+      fake.state = 'active';
+      expect((await handle.executeUpdate(enterJourney)).state).toBe('active');
+
+      const finalized = await handle.executeUpdate(finalizeJourney);
+      expect(finalized).toMatchObject({
+        state: 'awaiting_payment',
+        amount: { value: '10.00', currency: 'RON' },
+        payment: { paymentId: '42', method: 'parkingplus', status: 'pending' },
+        keys: { exit: { kind: 'exit', accessCommand: 'exit-command-1' } },
+      });
+      expect(finalized.deadlines.exitBy).toBe(finalized.keys!.exit!.validUntil);
+      expect(await handle.executeUpdate(payJourney, { args: [{}] })).toMatchObject({ redirectUrl: expect.stringContaining('/api/payment/pay/42') });
+
+      fake.payment = 'confirmed';
+      await env.sleep('1 minute');
+      expect((await handle.query(getJourney)).state).toBe('paid');
+
+      expect((await handle.executeUpdate(exitJourney)).state).toBe('exiting');
+      expect(fake.activities.finalizeParkingPlusSession).toHaveBeenCalledTimes(1); // the key was still valid
+      fake.state = 'closed';
+      const done = await handle.result();
+      expect(done.state).toBe('completed');
+      expect(done.timeline.map((t) => t.state)).toEqual(['entering', 'active', 'finalizing', 'awaiting_payment', 'paid', 'exiting', 'completed']);
+    });
+  });
+
+  test('an exit window that lapses gets a fresh key by finalizing again', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const { handle } = await startedJourney(await linkedAccount());
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      const first = (await handle.executeUpdate(finalizeJourney)).keys!.exit!;
+      fake.payment = 'confirmed';
+      await env.sleep('10 minutes'); // paid, and the 5-minute exit window is gone
+
+      const view = await handle.executeUpdate(exitJourney);
+      expect(fake.activities.finalizeParkingPlusSession).toHaveBeenCalledTimes(2);
+      expect(view.keys!.exit!.accessCommand).toBe('exit-command-2');
+      expect(Date.parse(view.keys!.exit!.validFrom)).toBeGreaterThanOrEqual(Date.parse(first.validUntil));
+      expect(view.deadlines.exitBy).toBe(view.keys!.exit!.validUntil);
+      expect(view.payment!.status).toBe('captured');
+    });
+  });
+
+  test('a dead credential parks the journey in needs_reauth until the account is linked again', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const accountId = await linkedAccount();
+      const { handle } = await startedJourney(accountId);
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+
+      // The refresh token is revoked upstream: the account learns it on its next refresh.
+      fake.authExpired = true;
+      const account = env.client.workflow.getHandle(accountId);
+      expect((await rejection(account.executeUpdate(getAccessToken, { args: [{ stale: 'sealed-access-0' }] }))).type).toBe(FailureType.AuthExpired);
+      expect((await account.query(getAccount)).status).toBe('needs_relink');
+      expect((await rejection(handle.executeUpdate(finalizeJourney))).type).toBe(FailureType.AuthExpired);
+      await env.sleep('1 second');
+      expect((await handle.query(getJourney)).state).toBe('needs_reauth');
+      expect((await rejection(handle.executeUpdate(finalizeJourney))).type).toBe(FailureType.WrongState);
+
+      fake.authExpired = false;
+      await env.client.workflow.getHandle(accountId).executeUpdate(linkAccount, { args: [{ accessToken: 'sealed-access-new', refreshToken: 'sealed-refresh-new', expiresAtMs: Date.now() + 7_200_000 }] });
+      await env.sleep('1 second');
+      expect((await handle.query(getJourney)).state).toBe('active');
+      expect((await handle.executeUpdate(finalizeJourney)).state).toBe('awaiting_payment');
+      expect((await handle.query(getJourney)).timeline.map((t) => t.state)).toContain('needs_reauth');
+    });
+  });
+
+  test('a wrong-state update is rejected by its validator without touching history', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const { handle } = await startedJourney(await linkedAccount());
+      const before = await updateEvents(handle);
+
+      const failure = await rejection(handle.executeUpdate(exitJourney));
+      expect(failure.type).toBe(FailureType.WrongState);
+      expect(failure.message).toContain('cannot exit a journey that is entering');
+      expect((await rejection(handle.executeUpdate(finalizeJourney))).type).toBe(FailureType.WrongState);
+
+      expect(await updateEvents(handle)).toEqual(before);
+      expect(fake.activities.finalizeParkingPlusSession).not.toHaveBeenCalled();
+
+      // and a step that fits is accepted
+      expect((await handle.executeUpdate(cancelJourney, { args: [{}] })).state).toBe('cancelled');
+      expect((await handle.result()).state).toBe('cancelled');
+    });
+  });
+
+  test('the same Idempotency-Key with another body is refused', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const { handle } = await startedJourney(await linkedAccount());
+      const failure = await rejection(handle.executeUpdate(startJourney, { args: [{ requestHash: 'another-body' }] }));
+      expect(failure.type).toBe(FailureType.IdempotencyKeyReused);
+      expect(fake.activities.openParkingPlusSession).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  test('a journey active for 3 days waits durably without polling, then finishes', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const { handle } = await startedJourney(await linkedAccount());
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      const readsBefore = fake.activities.readParkingPlusSession.mock.calls.length;
+
+      await env.sleep('3 days');
+      const view = await handle.query(getJourney);
+      expect(view.state).toBe('active');
+      expect(fake.activities.readParkingPlusSession.mock.calls.length).toBe(readsBefore);
+
+      const finalized = await handle.executeUpdate(finalizeJourney);
+      expect(finalized.state).toBe('awaiting_payment');
+      expect(Date.parse(finalized.timeline.at(-1)!.at) - Date.parse(view.timeline.at(-1)!.at)).toBeGreaterThanOrEqual(3 * 24 * 3600_000);
+    });
+  });
+
+  test('concurrent refusals of one token cause one refresh in the account workflow', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const accountId = await linkedAccount();
+      const account = env.client.workflow.getHandle(accountId);
+      const answers = await Promise.all(Array.from({ length: 10 }, () => account.executeUpdate(getAccessToken, { args: [{ stale: 'sealed-access-0' }] })));
+      expect(new Set(answers.map((a) => a.accessToken))).toEqual(new Set(['sealed-access-after-sealed-refresh-0']));
+      expect(fake.activities.refreshParkingPlusTokens).toHaveBeenCalledTimes(1);
+      expect((await account.query(getAccount)).refreshes).toBe(1);
+    });
+  });
+});
