@@ -12,7 +12,7 @@ import { timeSkippingEnv, workflowBundle } from './support/temporal';
 
 let env: TestWorkflowEnvironment;
 let taskQueue: string;
-let started: string[] = [];
+const started: string[] = [];
 
 beforeAll(async () => {
   env = await timeSkippingEnv();

@@ -25,10 +25,9 @@ const INVALID_GRANT = {
 type Authed = Request & { driver: Driver };
 
 export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}): ParkingPlusSandbox {
-  let world!: ParkingPlusWorld;
   const sandbox = createSandboxApp(() => world.reset());
   const { app, clock } = sandbox;
-  world = new ParkingPlusWorld(clock, {
+  const world = new ParkingPlusWorld(clock, {
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200,
     clientAppId: options.clientAppId ?? 'parkflow-sandbox-app',
     clientSecret: options.clientSecret ?? 'parkflow-sandbox-secret',
