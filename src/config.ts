@@ -20,6 +20,7 @@ const ConfigSchema = z
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('parkflow'),
     TEMPORAL_UI_PORT: port.default(8233),
 
+    API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(3000),
     API_KEYS: z
       .string()
@@ -32,6 +33,8 @@ const ConfigSchema = z
       .default(DEV_SECRET_KEY)
       .refine((k) => Buffer.from(k, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
 
+    JOURNEY_POLL_FIRST_MS: z.coerce.number().int().min(100).default(10_000),
+    JOURNEY_POLL_MAX_MS: z.coerce.number().int().min(100).default(600_000),
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 
     SANDBOX_ENABLED: z.stringbool().default(true),

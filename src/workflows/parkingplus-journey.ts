@@ -37,6 +37,8 @@ export interface ParkingPlusJourneyInput {
   securedParkingId: number;
   plate?: string;
   requestHash: string;
+  /** How often to look at the upstream while waiting (first interval, doubling up to max). */
+  polling?: { firstMs: number; maxMs: number };
 }
 
 const retry: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
@@ -45,9 +47,7 @@ const steps = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s
 /** Background reads: retried until the upstream answers. */
 const reads = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s', retry });
 
-const ENTRANCE_POLL = { firstMs: 15_000, maxMs: 10 * 60_000 };
-const PAYMENT_POLL = { firstMs: 10_000, maxMs: 5 * 60_000 };
-const EXIT_POLL = { firstMs: 15_000, maxMs: 10 * 60_000 };
+const DEFAULT_POLLING = { firstMs: 10_000, maxMs: 10 * 60_000 };
 
 export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promise<JourneyView> {
   const journeyId = workflowInfo().workflowId;
@@ -180,8 +180,9 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     throw failure;
   }
 
-  const waitFor = async (state: JourneyStateName, poll: { firstMs: number; maxMs: number }, check: () => Promise<void>) => {
-    const interval = backoff(poll.firstMs, poll.maxMs);
+  const polling = input.polling ?? DEFAULT_POLLING;
+  const waitFor = async (state: JourneyStateName, check: () => Promise<void>) => {
+    const interval = backoff(polling.firstMs, polling.maxMs);
     while (journey.state === state && !reauthNeeded) {
       const changed = await condition(() => journey.state !== state || reauthNeeded, interval());
       if (!changed) await check();
@@ -200,7 +201,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     }
     switch (journey.state) {
       case 'entering':
-        await waitFor('entering', ENTRANCE_POLL, async () => {
+        await waitFor('entering', async () => {
           const current = await read(() => reads.readParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
           if (!current) return;
           if (current.value) applySession(current.value);
@@ -208,7 +209,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
         });
         break;
       case 'awaiting_payment':
-        await waitFor('awaiting_payment', PAYMENT_POLL, async () => {
+        await waitFor('awaiting_payment', async () => {
           const outcome = await read(() => reads.parkingPlusPaymentStatus({ accountId: input.accountId, orderId: journey.view.payment!.paymentId }));
           if (!outcome || outcome.value === 'pending') return;
           if (outcome.value === 'confirmed') {
@@ -222,7 +223,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
         break;
       case 'paid':
       case 'exiting':
-        await waitFor(journey.state, EXIT_POLL, async () => {
+        await waitFor(journey.state, async () => {
           const current = await read(() => reads.readParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
           if (current && (!current.value || current.value.state === 'closed')) journey.moveTo('completed');
         });

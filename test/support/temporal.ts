@@ -1,8 +1,15 @@
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { requireBinary } from '../../scripts/temporal-binaries';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+
+// Worker chatter (state changes, bundling) stays out of the test output; errors show.
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  /* already installed by another test file in this process */
+}
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 

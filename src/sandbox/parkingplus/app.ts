@@ -58,7 +58,7 @@ export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (body.grant_type === 'password') {
       world.grants.password += 1;
-      const driver = world.drivers.get(String(body.username ?? ''));
+      const driver = world.driverByLogin(String(body.username ?? ''), String(body.password ?? ''));
       if (!clientOk(body) || !driver || driver.password !== body.password) return void res.status(401).json(INVALID_GRANT);
       return void res.json(tokenResponse(driver));
     }

@@ -135,7 +135,24 @@ export class ParkingPlusWorld {
     return this.drivers.get(token.email);
   }
 
+  /**
+   * Sandbox sign-up: any address at example.com logs in with the sandbox password, so tests and
+   * benchmarks can run many drivers side by side (each driver has one open session at a time).
+   */
+  driverByLogin(email: string, password: string): Driver | undefined {
+    const known = this.drivers.get(email);
+    if (known) return known.password === password ? known : undefined;
+    if (!/^[a-z0-9._+-]+@example\.com$/i.test(email) || password !== SANDBOX_DRIVER.password) return undefined;
+    const driver = { ...SANDBOX_DRIVER, email, facebookAccessToken: `${SANDBOX_DRIVER.facebookAccessToken}-${email}` };
+    this.drivers.set(email, driver);
+    return driver;
+  }
+
+  /** The driver's session in progress. A session whose entrance key lapsed unused is abandoned. */
   openSessionOf(email: string): ParkingSession | undefined {
+    for (const s of this.sessions.values()) {
+      if (s.state === 'entering' && s.entranceKey.endMs < this.clock.now()) s.state = 'closed';
+    }
     return [...this.sessions.values()].find((s) => s.email === email && s.state !== 'closed');
   }
 

@@ -1,0 +1,81 @@
+import { type Client } from '@temporalio/client';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import rateLimit from 'express-rate-limit';
+import helmet from 'helmet';
+import { timingSafeEqual } from 'node:crypto';
+import { type Logger } from 'pino';
+import swaggerUi from 'swagger-ui-express';
+import { type ParkingPlusClient } from '../activities/parkingplus/client';
+import { type Config } from '../config';
+import { type SecretBox } from '../domain/sealed';
+import { sha256 } from './idempotency';
+import { openApiDocument } from './openapi';
+import { HttpProblem, sendProblem } from './problem';
+import { accountsRouter } from './routes/accounts';
+import { journeysRouter } from './routes/journeys';
+
+export interface ApiDeps {
+  config: Config;
+  temporal: Client;
+  parkingPlus: ParkingPlusClient;
+  box: SecretBox;
+  logger: Logger;
+}
+
+export function createApp(deps: ApiDeps): express.Express {
+  const { config, temporal, logger } = deps;
+  const app = express();
+  const spec = openApiDocument();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet({ contentSecurityPolicy: false })); // swagger-ui needs inline scripts on /docs
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await temporal.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({}));
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'not ready', reason: 'Temporal is not reachable' });
+    }
+  });
+  app.get('/openapi.json', (_req, res) => void res.json(spec));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec));
+
+  const keys = config.API_KEYS.map((k) => Buffer.from(k));
+  app.use('/v1', (req: Request, res: Response, next: NextFunction) => {
+    const presented = Buffer.from(req.get('X-API-Key') ?? '');
+    if (!keys.some((k) => k.length === presented.length && timingSafeEqual(k, presented))) {
+      throw new HttpProblem(401, 'API key required', 'send a valid X-API-Key header');
+    }
+    res.locals.callerId = sha256(presented.toString()).slice(0, 12);
+    next();
+  });
+  app.use(
+    '/v1',
+    rateLimit({
+      windowMs: 60_000,
+      limit: config.API_RATE_LIMIT_PER_MINUTE,
+      keyGenerator: (_req, res) => res.locals.callerId as string,
+      handler: (_req, res) => sendProblem(res, new HttpProblem(429, 'Too many requests', `at most ${config.API_RATE_LIMIT_PER_MINUTE} requests a minute`)),
+    }),
+  );
+  app.use('/v1', express.json({ limit: '64kb', type: () => true }));
+  app.use('/v1', accountsRouter(deps), journeysRouter(deps));
+
+  app.use((_req, _res) => {
+    throw new HttpProblem(404, 'Not found', 'no such route');
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof HttpProblem) return sendProblem(res, err);
+    const status = (err as { status?: number; type?: string }).status;
+    if ((err as { type?: string }).type === 'entity.parse.failed') {
+      return sendProblem(res, new HttpProblem(400, 'Malformed JSON', 'the request body is not valid JSON', [{ field: '(body)', message: 'malformed JSON' }], 'malformed-json'));
+    }
+    if (status === 413) return sendProblem(res, new HttpProblem(413, 'Request too large'));
+    if (status && status >= 400 && status < 500) return sendProblem(res, new HttpProblem(status, 'Bad request', (err as Error).message));
+    logger.error({ err, path: req.path }, 'unhandled error');
+    sendProblem(res, new HttpProblem(500, 'Internal error', 'an unexpected error; nothing was lost, try again'));
+  });
+  return app;
+}

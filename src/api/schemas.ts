@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { JOURNEY_STATES, PROVIDERS } from '../workflows/messages';
+
+// The HTTP contract's single source of truth: requests are validated with these schemas and
+// /openapi.json is generated from them.
+
+const plate = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9-]{2,12}$/, 'letters, digits and dashes, 2 to 12 characters')
+  .meta({ example: 'B123XYZ' });
+
+export const ParkingPlusJourneyRequest = z
+  .object({
+    provider: z.literal('parkingplus'),
+    accountId: z.string().regex(/^account-parkingplus-[a-f0-9]{20}$/, 'an accountId returned by POST /v1/accounts'),
+    securedParkingId: z.number().int().positive().meta({ example: 187 }),
+    plate: plate.optional(),
+  })
+  .strict()
+  .meta({ id: 'ParkingPlusJourneyRequest' });
+
+export const CreateJourneyRequest = z.discriminatedUnion('provider', [ParkingPlusJourneyRequest]).meta({ id: 'CreateJourneyRequest' });
+export type CreateJourneyRequest = z.infer<typeof CreateJourneyRequest>;
+
+export const CreateAccountRequest = z
+  .discriminatedUnion('grant', [
+    z.object({ provider: z.literal('parkingplus'), grant: z.literal('password'), username: z.email(), password: z.string().min(1) }).strict(),
+    z.object({ provider: z.literal('parkingplus'), grant: z.literal('facebook'), facebookAccessToken: z.string().min(1) }).strict(),
+  ])
+  .meta({ id: 'CreateAccountRequest', description: 'The password is used once to obtain tokens and never stored.' });
+export type CreateAccountRequest = z.infer<typeof CreateAccountRequest>;
+
+export const PayRequest = z.object({ method: z.enum(['mobilpay', 'epx']).optional() }).strict().meta({ id: 'PayRequest' });
+export const CancelRequest = z.object({ reason: z.string().max(500).optional() }).strict().meta({ id: 'CancelRequest' });
+export const EmptyRequest = z.object({}).strict();
+
+export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+export const JourneyId = z.string().regex(/^journey-[a-f0-9]{20}$/);
+export const AccountId = z.string().regex(/^account-parkingplus-[a-f0-9]{20}$/);
+
+export const ListJourneysQuery = z
+  .object({ state: z.enum(JOURNEY_STATES).optional(), provider: z.enum(PROVIDERS).optional(), pageSize: z.coerce.number().int().min(1).max(100).default(50) })
+  .strict();
+
+const Money = z.object({ value: z.string().meta({ example: '10.00' }), currency: z.string().meta({ example: 'RON' }) }).meta({ id: 'Money' });
+const SmartKey = z
+  .object({
+    kind: z.enum(['entrance', 'exit']),
+    accessCommand: z.string(),
+    validFrom: z.iso.datetime(),
+    validUntil: z.iso.datetime(),
+    remainingTries: z.number().int(),
+    isOnline: z.boolean(),
+    accessPoints: z.array(z.string()),
+  })
+  .meta({ id: 'SmartKey' });
+export const Payment = z
+  .object({
+    paymentId: z.string(),
+    method: z.enum(['parkingplus', 'mobilpay', 'epx']),
+    redirectUrl: z.url(),
+    status: z.enum(['pending', 'captured', 'declined', 'expired', 'refunded']),
+    reason: z.string().optional(),
+  })
+  .meta({ id: 'Payment' });
+
+export const Journey = z
+  .object({
+    id: z.string(),
+    provider: z.enum(PROVIDERS),
+    state: z.enum(JOURNEY_STATES),
+    plate: z.string().optional(),
+    amount: Money.optional(),
+    deadlines: z.object({ paymentDueAt: z.iso.datetime().optional(), transactionValidUntil: z.iso.datetime().optional(), exitBy: z.iso.datetime().optional() }),
+    payment: Payment.optional(),
+    keys: z.object({ entrance: SmartKey.optional(), exit: SmartKey.optional() }).optional(),
+    upstream: z.record(z.string(), z.union([z.string(), z.number()])),
+    timeline: z.array(z.object({ state: z.enum(JOURNEY_STATES), at: z.iso.datetime() })),
+    failure: z.object({ type: z.string(), message: z.string() }).optional(),
+  })
+  .meta({ id: 'Journey' });
+
+export const JourneySummary = z
+  .object({ id: z.string(), provider: z.string().optional(), state: z.string().optional(), plate: z.string().optional(), reference: z.string().optional(), startedAt: z.iso.datetime() })
+  .meta({ id: 'JourneySummary' });
+
+export const Account = z
+  .object({ accountId: z.string(), provider: z.literal('parkingplus'), status: z.enum(['linked', 'needs_relink']), linkedAt: z.iso.datetime(), refreshedAt: z.iso.datetime().optional() })
+  .meta({ id: 'Account' });
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });

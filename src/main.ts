@@ -1,0 +1,84 @@
+import { Runtime } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger, temporalLogger } from './logger';
+import { startService } from './service';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+
+// `npm start`: the whole service in one process tree — Temporal dev server (with Web UI),
+// upstream simulators, worker and API. Ctrl-C or SIGTERM stops everything within 10 s.
+
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`parkflow: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  // The SDK's own chatter (bundling, worker state) only at debug; warnings and errors always.
+  Runtime.install({ logger: temporalLogger(logger.child({ component: 'temporal' }, { level: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? config.LOG_LEVEL : 'warn' })) });
+
+  let devServer: DevServer | undefined;
+  let stopService: (() => Promise<void>) | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping parkflow');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS - 500).unref();
+    await stopService?.();
+    await devServer?.stop();
+    logger.info('parkflow stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    if (config.TEMPORAL_EMBEDDED) {
+      const [host = '127.0.0.1', port = '7233'] = config.TEMPORAL_ADDRESS.split(':');
+      logger.info('starting the Temporal dev server');
+      devServer = await startDevServer({
+        host,
+        port: Number(port),
+        uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        dataDir: config.DATA_DIR,
+        onLog: (line) => logger.debug({ component: 'temporal-server' }, line),
+      });
+    }
+    const service = await startService(config, logger);
+    stopService = service.stop;
+    const apiBase = service.apiUrl;
+    console.log(
+      [
+        '',
+        'parkflow is running',
+        `  API            ${apiBase}/v1   (X-API-Key: ${config.API_KEYS[0] === 'dev-api-key' ? 'dev-api-key' : '<your key>'})`,
+        `  API docs       ${apiBase}/docs   spec: ${apiBase}/openapi.json`,
+        `  Temporal UI    ${devServer ? devServer.uiUrl : '(external) ' + config.TEMPORAL_ADDRESS}`,
+        ...Object.entries(service.sandboxes?.urls ?? {}).map(([name, url]) => `  simulator      ${name.padEnd(12)} ${url}`),
+        '  Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    logger.error((err as Error).message);
+    await stopService?.();
+    await devServer?.stop();
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,86 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
+import { requireBinary } from '../../scripts/temporal-binaries';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { listen, type Listening } from '../../src/sandbox/harness';
+import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../../src/sandbox/parkingplus/app';
+import { startService, type Service } from '../../src/service';
+import { JOURNEY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { workflowBundle } from './temporal';
+
+export const API_KEY = 'e2e-test-api-key';
+
+/** The real thing on one machine: Temporal dev server, simulator, worker and API on free ports. */
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  config: Config;
+  service: Service;
+  parkingPlus: ParkingPlusSandbox;
+  parkingPlusServer: Listening;
+  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<{ status: number; type: string; body: any }>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: requireBinary('cli') }, searchAttributes: JOURNEY_SEARCH_ATTRIBUTES, ui: false },
+  });
+  const parkingPlus = createParkingPlusSandbox();
+  const parkingPlusServer = await listen(parkingPlus.app, 0);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_TASK_QUEUE: `e2e-${randomUUID()}`,
+    SANDBOX_ENABLED: 'false',
+    PARKINGPLUS_BASE_URL: parkingPlusServer.url,
+    API_PORT: '0',
+    API_KEYS: API_KEY,
+    JOURNEY_POLL_FIRST_MS: '200',
+    JOURNEY_POLL_MAX_MS: '1000',
+    UPSTREAM_TIMEOUT_MS: '3000',
+    ...overrides,
+  });
+  const service = await startService(config, createLogger('silent'), { workflowBundle: await workflowBundle() });
+
+  const api: Stack['api'] = async (path, init = {}) => {
+    const res = await fetch(`${service.apiUrl}${path}`, {
+      method: init.method ?? (init.body === undefined && init.rawBody === undefined ? 'GET' : 'POST'),
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json', ...init.headers },
+      body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, type: res.headers.get('content-type') ?? '', body };
+  };
+
+  return {
+    env,
+    config,
+    service,
+    parkingPlus,
+    parkingPlusServer,
+    api,
+    stop: async () => {
+      await service.stop();
+      await parkingPlusServer.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (or times out with the last value seen). */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
