@@ -92,7 +92,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     } catch (err) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`Temporal dev server did not become ready at ${address}: ${(err as Error).message}`);
+        throw new Error(`Temporal dev server did not become ready at ${address}: ${(err as Error).message}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -18,6 +18,7 @@ export interface Stack {
   service: Service;
   parkingPlus: ParkingPlusSandbox;
   parkingPlusServer: Listening;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<{ status: number; type: string; body: any }>;
   stop(): Promise<void>;
 }
