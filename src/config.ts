@@ -13,6 +13,8 @@ const ConfigSchema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATA_DIR: z.string().min(1).default('.data'),
+    /** all: worker + API in one process (npm start); worker or api: one role, for scaling each apart. */
+    PARKFLOW_ROLE: z.enum(['all', 'worker', 'api']).default('all'),
 
     TEMPORAL_EMBEDDED: z.stringbool().default(true),
     TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),

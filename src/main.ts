@@ -64,9 +64,13 @@ async function main(): Promise<void> {
     console.log(
       [
         '',
-        'parkflow is running',
-        `  API            ${apiBase}/v1   (X-API-Key: ${config.API_KEYS[0] === 'dev-api-key' ? 'dev-api-key' : '<your key>'})`,
-        `  API docs       ${apiBase}/docs   spec: ${apiBase}/openapi.json`,
+        `parkflow is running (${config.PARKFLOW_ROLE === 'all' ? 'worker and API' : config.PARKFLOW_ROLE})`,
+        ...(apiBase
+          ? [
+              `  API            ${apiBase}/v1   (X-API-Key: ${config.API_KEYS[0] === 'dev-api-key' ? 'dev-api-key' : '<your key>'})`,
+              `  API docs       ${apiBase}/docs   spec: ${apiBase}/openapi.json`,
+            ]
+          : []),
         `  Temporal UI    ${devServer ? devServer.uiUrl : '(external) ' + config.TEMPORAL_ADDRESS}`,
         ...Object.entries(service.sandboxes?.urls ?? {}).map(([name, url]) => `  simulator      ${name.padEnd(12)} ${url}`),
         '  Ctrl-C stops everything.',

@@ -13,7 +13,8 @@ import { createWorker } from './worker';
 // `npm start`, the end-to-end tests and the benchmark all start it the same way.
 
 export interface Service {
-  apiUrl: string;
+  /** Where the API listens (undefined for a worker-only process). */
+  apiUrl?: string;
   temporal: Client;
   sandboxes?: RunningSandboxes;
   stop(): Promise<void>;
@@ -34,14 +35,17 @@ export async function startService(config: Config, logger: Logger, options: { wo
     stops.push(() => clientConnection.close());
     const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
 
-    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    stops.push(() => workerConnection.close());
-    const worker = await createWorker({ config, connection: workerConnection, temporal, workflowBundle: options.workflowBundle });
-    const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
-    });
+    if (config.PARKFLOW_ROLE !== 'api') {
+      const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      stops.push(() => workerConnection.close());
+      const worker = await createWorker({ config, connection: workerConnection, temporal, workflowBundle: options.workflowBundle });
+      const running = worker.run();
+      stops.push(async () => {
+        worker.shutdown();
+        await running;
+      });
+    }
+    if (config.PARKFLOW_ROLE === 'worker') return { temporal, sandboxes, stop };
 
     const box = new SecretBox(config.PARKFLOW_SECRET_KEY);
     const parkingPlus = new ParkingPlusClient({

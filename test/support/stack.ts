@@ -45,7 +45,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const service = await startService(config, createLogger('silent'), { workflowBundle: await workflowBundle() });
 
   const api: Stack['api'] = async (path, init = {}) => {
-    const res = await fetch(`${service.apiUrl}${path}`, {
+    const res = await fetch(`${service.apiUrl!}${path}`, {
       method: init.method ?? (init.body === undefined && init.rawBody === undefined ? 'GET' : 'POST'),
       headers: { 'x-api-key': API_KEY, 'content-type': 'application/json', ...init.headers },
       body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
