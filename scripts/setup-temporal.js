@@ -28,6 +28,8 @@ function installedVersionsMatch() {
 }
 
 function main() {
+  // Images that only run the worker or the API against an external Temporal need no binaries.
+  if (process.env.PARKFLOW_SKIP_TEMPORAL_SETUP === '1') return;
   const missing = Object.keys(BINARIES).filter((kind) => {
     const found = locate(kind);
     if (!found) return true;

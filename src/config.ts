@@ -52,7 +52,7 @@ const ConfigSchema = z
     if (c.NODE_ENV === 'production' && c.PARKFLOW_SECRET_KEY === DEV_SECRET_KEY) {
       ctx.addIssue({ code: 'custom', path: ['PARKFLOW_SECRET_KEY'], message: 'must be set in production' });
     }
-    if (c.NODE_ENV === 'production' && c.API_KEYS.includes('dev-api-key')) {
+    if (c.NODE_ENV === 'production' && c.PARKFLOW_ROLE !== 'worker' && c.API_KEYS.includes('dev-api-key')) {
       ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'must not contain the development key in production' });
     }
   });

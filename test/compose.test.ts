@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/config';
+import { JOURNEY_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
+
+// No Docker engine runs here: the production topology is validated, not started.
+const file = readFileSync(path.join(__dirname, '../temporal-compose.yml'), 'utf8');
+
+/** Compose's ${VAR:?message} interpolation, with the values an operator would provide. */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}/g, (_, name: string) => {
+    if (!(name in env)) throw new Error(`compose needs ${name}`);
+    return env[name]!;
+  });
+}
+
+const operatorEnv = {
+  PARKFLOW_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+  PARKFLOW_API_KEYS: 'backend-one-key,backend-two-key',
+  POSTGRES_PASSWORD: 'a-strong-password',
+  PARKINGPLUS_BASE_URL: 'https://parkingplus.example',
+  PARKINGPLUS_CLIENT_APP_ID: 'app',
+  PARKINGPLUS_CLIENT_SECRET: 'secret',
+};
+const compose = parse(interpolate(file, operatorEnv), { merge: true });
+
+describe('temporal-compose.yml', () => {
+  test('describes Temporal on PostgreSQL, its UI, workers and API replicas', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(compose.services.temporal.environment.DB).toBe('postgres12');
+    expect(compose.services.worker.deploy.replicas).toBeGreaterThan(1);
+    expect(compose.services.api.deploy.replicas).toBeGreaterThan(1);
+  });
+
+  test('every dependency names a service of the file', () => {
+    for (const [name, service] of Object.entries<{ depends_on?: Record<string, unknown> }>(compose.services)) {
+      for (const dependency of Object.keys(service.depends_on ?? {})) {
+        expect({ service: name, dependency, known: dependency in compose.services }).toEqual({ service: name, dependency, known: true });
+      }
+    }
+  });
+
+  test("the worker and API environments are valid parkflow configurations for their roles", () => {
+    const worker = loadConfig(compose.services.worker.environment);
+    const api = loadConfig(compose.services.api.environment);
+    expect(worker).toMatchObject({ PARKFLOW_ROLE: 'worker', TEMPORAL_EMBEDDED: false, SANDBOX_ENABLED: false, NODE_ENV: 'production' });
+    expect(api).toMatchObject({ PARKFLOW_ROLE: 'api', API_HOST: '0.0.0.0', API_KEYS: ['backend-one-key', 'backend-two-key'] });
+  });
+
+  test('a missing secret stops compose with a message', () => {
+    const { PARKFLOW_SECRET_KEY: _omitted, ...rest } = operatorEnv;
+    expect(() => interpolate(file, rest)).toThrow('PARKFLOW_SECRET_KEY');
+  });
+
+  test('the search attributes the code uses are the ones set up', () => {
+    const script = compose.services['temporal-setup'].command.join(' ');
+    for (const key of JOURNEY_SEARCH_ATTRIBUTES) expect(script).toContain(`${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`);
+  });
+});

@@ -1,0 +1,23 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('configuration', () => {
+  test('the defaults are the embedded development setup', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ TEMPORAL_EMBEDDED: true, TEMPORAL_ADDRESS: '127.0.0.1:7233', API_PORT: 3000, TEMPORAL_UI_PORT: 8233, SANDBOX_ENABLED: true, PARKFLOW_ROLE: 'all' });
+  });
+
+  test('a bad variable is named in the error', () => {
+    expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(/API_PORT/);
+    expect(() => loadConfig({ PARKINGPLUS_BASE_URL: 'not a url' })).toThrow(/PARKINGPLUS_BASE_URL/);
+    expect(() => loadConfig({ PARKFLOW_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/PARKFLOW_SECRET_KEY: must be 32 bytes/);
+    expect(() => loadConfig({ TEMPORAL_EMBEDDED: 'maybe' })).toThrow(/TEMPORAL_EMBEDDED/);
+  });
+
+  test('production refuses the development secret and API key', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PARKFLOW_SECRET_KEY: must be set in production/);
+    const key = Buffer.alloc(32, 1).toString('base64');
+    expect(() => loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key })).toThrow(/API_KEYS/);
+    expect(loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'a-real-key-123' }).API_KEYS).toEqual(['a-real-key-123']);
+  });
+});
