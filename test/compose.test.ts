@@ -49,8 +49,9 @@ describe('temporal-compose.yml', () => {
   });
 
   test('a missing secret stops compose with a message', () => {
-    const { PARKFLOW_SECRET_KEY: _omitted, ...rest } = operatorEnv;
-    expect(() => interpolate(file, rest)).toThrow('PARKFLOW_SECRET_KEY');
+    const withoutSecret: Record<string, string> = { ...operatorEnv };
+    delete withoutSecret.PARKFLOW_SECRET_KEY;
+    expect(() => interpolate(file, withoutSecret)).toThrow('PARKFLOW_SECRET_KEY');
   });
 
   test('the search attributes the code uses are the ones set up', () => {
