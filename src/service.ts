@@ -41,7 +41,8 @@ export async function startService(config: Config, logger: Logger, options: { wo
       const worker = await createWorker({ config, connection: workerConnection, temporal, workflowBundle: options.workflowBundle });
       const running = worker.run();
       stops.push(async () => {
-        worker.shutdown();
+        // The SDK drains on SIGINT/SIGTERM by itself; shut down only if it has not begun.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
       });
     }
