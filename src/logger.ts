@@ -17,8 +17,8 @@ export const REDACTED_PATHS = [
   '*.cvv',
 ];
 
-export function createLogger(level: string, name = 'parkflow'): Logger {
-  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ name: 'parkflow', level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }
 
 /** Temporal's runtime and workflow logs, through the same logger (workflow logs carry workflowId). */

@@ -163,3 +163,64 @@ describe('Parking+Plus client against the simulator', () => {
     expect(Object.keys(fixtures.finalize).sort()).toEqual(['amount', 'currency', 'parking_session', 'pay_url', 'smart_key']);
   });
 });
+
+/** The shape of a JSON value: keys and value types, recursively (arrays by their first item). */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return [value.length ? shape(value[0]) : 'empty'];
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v)]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+  return value === null ? 'null' : typeof value;
+}
+
+describe('the simulator produces the seeds’ example payloads', () => {
+  const fixtures = JSON.parse(readFileSync(path.join(__dirname, 'fixtures/parkingplus-seed-payloads.json'), 'utf8'));
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test reads the JSON it expects
+  const post = async (p: string, body: unknown, token?: string): Promise<{ status: number; body: any }> => {
+    const res = await fetch(`${server.url}${p}`, {
+      method: p.endsWith('/finalize') ? 'PUT' : 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+
+  test('finalize answers 201 with exactly the shape of seed 000', async () => {
+    const token = (await post('/api/car_driver/token', { grant_type: 'password', username: 'user@example.com', password: 'sekret', client_app_id: 'parkflow-sandbox-app', client_secret: 'parkflow-sandbox-secret' })).body.token_info.access_token;
+    const created = await post('/api/car_driver/parking_sessions', { parking_session: { secured_parking_id: 187 } }, token);
+    await fetch(`${server.url}/__sandbox/parking_sessions/${created.body.parking_session.id}/gate`, { method: 'POST' });
+    sandbox.clock.advance(65 * 60_000);
+    const finalized = await post(`/api/car_driver/parking_sessions/${created.body.parking_session.id}/finalize`, { parking_session: { secured_parking_id: 187 } }, token);
+    expect(finalized.status).toBe(201);
+    // The seed's description is null, its is_active null: the simulator's too.
+    expect(shape(finalized.body)).toEqual(shape(fixtures.finalize));
+    expect(finalized.body).toMatchObject({ amount: '10.00', currency: 'RON', parking_session: { type: 'pay_per_use', state: 'exiting', entrance_remaining_tries: 9, exit_remaining_tries: 10 } });
+  });
+
+  test('the token endpoint answers the token_info envelope of seed 002', async () => {
+    const token = await post('/api/car_driver/token', { grant_type: 'password', username: 'user@example.com', password: 'sekret', client_app_id: 'parkflow-sandbox-app', client_secret: 'parkflow-sandbox-secret' });
+    expect(shape(token.body.token_info)).toEqual(shape(fixtures.token.token_info));
+    expect(token.body.token_info.expires_in).toBe(7200);
+    expect(token.body.token_info.access_token).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.keys(token.body.account_info)).toEqual(expect.arrayContaining(Object.keys(fixtures.token.account_info)));
+    const wrong = await post('/api/car_driver/token', { grant_type: 'password', username: 'user@example.com', password: 'x', client_app_id: 'parkflow-sandbox-app', client_secret: 'parkflow-sandbox-secret' });
+    expect(wrong).toEqual({ status: 401, body: { error: 'invalid_grant', error_description: expect.stringContaining('grant is invalid') } });
+  });
+
+  test('access tokens expire after their lifetime (7200 s): then 401, and the refresh grant works', async () => {
+    const { tokens } = await linkedDriver();
+    sandbox.clock.advance(7199 * 1000);
+    await expect(client.currentSession(tokens)).resolves.toBeUndefined();
+    const refreshesBefore = sandbox.world.grants.refresh_token;
+    sandbox.clock.advance(2 * 1000);
+    await expect(client.currentSession(tokens)).resolves.toBeUndefined();
+    expect(sandbox.world.grants.refresh_token).toBe(refreshesBefore + 1);
+  });
+
+  test('smart-key tries count down on every use of the gate', async () => {
+    const { tokens } = await linkedDriver();
+    const created = await client.createSession(tokens, 187);
+    sandbox.clock.advance(6 * 60_000); // the entrance key lapsed: the gate refuses and spends a try
+    const refused = await fetch(`${server.url}/__sandbox/parking_sessions/${created.parking_session.id}/gate`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { session: { entrance_remaining_tries: number } }).session.entrance_remaining_tries).toBe(9);
+  });
+});

@@ -185,6 +185,8 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
     const secrets = [...stack.parkingPlus.world.accessTokens.keys(), ...stack.parkingPlus.world.refreshTokens.keys(), 'sekret'];
     expect(secrets.length).toBeGreaterThan(8);
     expect(secrets.filter((secret) => text.includes(secret))).toEqual([]);
+    const logs = stack.logs.join('\n');
+    expect(secrets.filter((secret) => logs.includes(secret))).toEqual([]);
     expect(text).toContain('"accessToken":"v1.'); // sealed, not absent
 
     // RECORD_HISTORIES=1 refreshes the committed fixtures that test/replay.test.ts replays.

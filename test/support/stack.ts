@@ -18,6 +18,8 @@ export interface Stack {
   service: Service;
   parkingPlus: ParkingPlusSandbox;
   parkingPlusServer: Listening;
+  /** Every line the service logged (at debug level). */
+  logs: string[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<{ status: number; type: string; body: any }>;
   stop(): Promise<void>;
@@ -42,7 +44,9 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     UPSTREAM_TIMEOUT_MS: '3000',
     ...overrides,
   });
-  const service = await startService(config, createLogger('silent'), { workflowBundle: await workflowBundle() });
+  const logs: string[] = [];
+  const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
+  const service = await startService(config, logger, { workflowBundle: await workflowBundle() });
 
   const api: Stack['api'] = async (path, init = {}) => {
     const res = await fetch(`${service.apiUrl!}${path}`, {
@@ -66,6 +70,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     service,
     parkingPlus,
     parkingPlusServer,
+    logs,
     api,
     stop: async () => {
       await service.stop();
