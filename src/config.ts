@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SANDBOX_NETOPIA_PUBLIC_KEY } from './sandbox/mobilpay/sandbox-keys';
 
 // One validated configuration, read from the environment. Every default is the embedded
 // development setup (`npm start`); production overrides it variable by variable.
@@ -42,7 +43,26 @@ const ConfigSchema = z
     SANDBOX_ENABLED: z.stringbool().default(true),
     SANDBOX_HOST: z.string().default('127.0.0.1'),
     SANDBOX_PARKINGPLUS_PORT: port.default(4010),
+    SANDBOX_MOBILPAY_PORT: port.default(4020),
+    SANDBOX_EPX_PORT: port.default(4030),
     SANDBOX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().positive().default(7200),
+
+    /** Where processors and drivers' browsers reach parkflow (webhooks, return pages). */
+    PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000'),
+    PAYMENT_LATE_CAPTURE_WINDOW_MS: z.coerce.number().int().positive().default(4 * 3600_000),
+
+    MOBILPAY_BASE_URL: url.default('http://127.0.0.1:4020'),
+    MOBILPAY_API_KEY: z.string().min(1).default('sandbox-mobilpay-api-key'),
+    MOBILPAY_POS_SIGNATURE: z.string().min(1).default('XXXX-XXXX-XXXX-XXXX-XXXX'),
+    /** NETOPIA's public key (PEM) that signs IPNs; the default is the simulator's. */
+    MOBILPAY_PUBLIC_KEY_PEM: z.string().includes('PUBLIC KEY', { message: 'must be a PEM public key' }).default(SANDBOX_NETOPIA_PUBLIC_KEY),
+
+    EPX_BASE_URL: url.default('http://127.0.0.1:4030'),
+    EPX_MAC: z.string().min(1).default('sandbox-epx-mac-key'),
+    EPX_CUST_NBR: z.string().min(1).default('9001'),
+    EPX_MERCH_NBR: z.string().min(1).default('900300'),
+    EPX_DBA_NBR: z.string().min(1).default('2'),
+    EPX_TERMINAL_NBR: z.string().min(1).default('77'),
 
     PARKINGPLUS_BASE_URL: url.default('http://127.0.0.1:4010'),
     PARKINGPLUS_CLIENT_APP_ID: z.string().min(1).default('parkflow-sandbox-app'),
@@ -51,6 +71,9 @@ const ConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && c.PARKFLOW_SECRET_KEY === DEV_SECRET_KEY) {
       ctx.addIssue({ code: 'custom', path: ['PARKFLOW_SECRET_KEY'], message: 'must be set in production' });
+    }
+    if (c.NODE_ENV === 'production' && c.MOBILPAY_PUBLIC_KEY_PEM === SANDBOX_NETOPIA_PUBLIC_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['MOBILPAY_PUBLIC_KEY_PEM'], message: "must be NETOPIA's key in production, not the simulator's" });
     }
     if (c.NODE_ENV === 'production' && c.PARKFLOW_ROLE !== 'worker' && c.API_KEYS.includes('dev-api-key')) {
       ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'must not contain the development key in production' });

@@ -12,13 +12,18 @@ export interface UpstreamRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   headers?: Record<string, string>;
+  /** A JSON body. */
   body?: unknown;
+  /** A form body (application/x-www-form-urlencoded), for the upstreams that want one. */
+  form?: Record<string, string>;
   timeoutMs: number;
 }
 
 export interface UpstreamResponse {
   status: number;
+  /** The JSON answer, when it is JSON. */
   body: unknown;
+  text: string;
 }
 
 /** A 401 from the upstream: the caller decides whether to refresh its credential and retry. */
@@ -34,8 +39,12 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
   try {
     response = await fetch(new URL(req.path, req.baseUrl), {
       method: req.method,
-      headers: { accept: 'application/json', ...(req.body === undefined ? {} : { 'content-type': 'application/json' }), ...req.headers },
-      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      headers: {
+        accept: 'application/json',
+        ...(req.body !== undefined ? { 'content-type': 'application/json' } : req.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...req.headers,
+      },
+      body: req.body !== undefined ? JSON.stringify(req.body) : req.form ? new URLSearchParams(req.form).toString() : undefined,
       signal: AbortSignal.timeout(req.timeoutMs),
       redirect: 'manual',
     });
@@ -61,7 +70,7 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
       nextRetryDelay: Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : undefined,
     });
   }
-  return { status: response.status, body };
+  return { status: response.status, body, text };
 }
 
 /** Parses an upstream answer; a shape we do not know is a non-retryable contract violation. */

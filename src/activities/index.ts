@@ -1,10 +1,13 @@
 import { type Client } from '@temporalio/client';
 import { type Config } from '../config';
 import { SecretBox } from '../domain/sealed';
+import { EpxClient } from './epx/client';
+import { MobilPayClient } from './mobilpay/client';
 import { AccountWorkflowVault } from './parkingplus/account-vault';
 import { createParkingPlusActivities } from './parkingplus/activities';
 import { ParkingPlusClient } from './parkingplus/client';
 import { TokenSource } from './parkingplus/tokens';
+import { createPaymentActivities } from './payments';
 
 export interface ActivityDeps {
   config: Config;
@@ -27,7 +30,23 @@ export function createActivities({ config, temporal }: ActivityDeps) {
     if (!source) tokenSources.set(accountId, (source = new TokenSource(new AccountWorkflowVault(temporal, accountId, box))));
     return source;
   };
-  return { ...createParkingPlusActivities({ client: parkingPlus, tokensFor, box }) };
+  return {
+    ...createParkingPlusActivities({ client: parkingPlus, tokensFor, box }),
+    ...createPaymentActivities({ mobilpay: mobilPayClient(config), epx: epxClient(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
+  };
+}
+
+export function mobilPayClient(config: Config): MobilPayClient {
+  return new MobilPayClient({ baseUrl: config.MOBILPAY_BASE_URL, apiKey: config.MOBILPAY_API_KEY, posSignature: config.MOBILPAY_POS_SIGNATURE, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+}
+
+export function epxClient(config: Config): EpxClient {
+  return new EpxClient({
+    baseUrl: config.EPX_BASE_URL,
+    mac: config.EPX_MAC,
+    fourPartKey: { CUST_NBR: config.EPX_CUST_NBR, MERCH_NBR: config.EPX_MERCH_NBR, DBA_NBR: config.EPX_DBA_NBR, TERMINAL_NBR: config.EPX_TERMINAL_NBR },
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

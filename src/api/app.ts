@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi';
 import { HttpProblem, sendProblem } from './problem';
 import { accountsRouter } from './routes/accounts';
 import { journeysRouter } from './routes/journeys';
+import { webhooksRouter } from './routes/webhooks';
 
 export interface ApiDeps {
   config: Config;
@@ -41,6 +42,9 @@ export function createApp(deps: ApiDeps): express.Express {
   });
   app.get('/openapi.json', (_req, res) => void res.json(spec));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec));
+
+  // Processor notifications authenticate by signature, not by API key.
+  app.use('/v1', webhooksRouter(deps));
 
   const keys = config.API_KEYS.map((k) => Buffer.from(k));
   app.use('/v1', (req: Request, res: Response, next: NextFunction) => {

@@ -1,5 +1,7 @@
 import { type Config } from '../config';
 import { listen, type Listening } from './harness';
+import { createEpxSandbox } from './epx/app';
+import { createMobilPaySandbox } from './mobilpay/app';
 import { createParkingPlusSandbox } from './parkingplus/app';
 
 // Every upstream simulator, started together (npm start) or one by one in tests.
@@ -23,6 +25,22 @@ export async function startSandboxes(config: Config): Promise<RunningSandboxes> 
         config.SANDBOX_PARKINGPLUS_PORT,
         config.SANDBOX_HOST,
         'Parking+Plus simulator',
+      ),
+    ]);
+    started.push([
+      'mobilpay',
+      await listen(createMobilPaySandbox({ apiKey: config.MOBILPAY_API_KEY, posSignature: config.MOBILPAY_POS_SIGNATURE }).app, config.SANDBOX_MOBILPAY_PORT, config.SANDBOX_HOST, 'MobilPay simulator'),
+    ]);
+    started.push([
+      'epx',
+      await listen(
+        createEpxSandbox({
+          mac: config.EPX_MAC,
+          fourPartKey: { CUST_NBR: config.EPX_CUST_NBR, MERCH_NBR: config.EPX_MERCH_NBR, DBA_NBR: config.EPX_DBA_NBR, TERMINAL_NBR: config.EPX_TERMINAL_NBR },
+        }).app,
+        config.SANDBOX_EPX_PORT,
+        config.SANDBOX_HOST,
+        'EPX simulator',
       ),
     ]);
   } catch (err) {

@@ -1,3 +1,4 @@
 // The worker's workflowsPath: every workflow type parkflow runs.
 export { parkingPlusAccount } from './parkingplus-account';
 export { parkingPlusJourney } from './parkingplus-journey';
+export { payment } from './payment';

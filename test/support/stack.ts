@@ -1,9 +1,12 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { requireBinary } from '../../scripts/temporal-binaries';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { listen, type Listening } from '../../src/sandbox/harness';
+import { createEpxSandbox, type EpxSandbox } from '../../src/sandbox/epx/app';
+import { createMobilPaySandbox, type MobilPaySandbox } from '../../src/sandbox/mobilpay/app';
 import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../../src/sandbox/parkingplus/app';
 import { startService, type Service } from '../../src/service';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
@@ -18,6 +21,8 @@ export interface Stack {
   service: Service;
   parkingPlus: ParkingPlusSandbox;
   parkingPlusServer: Listening;
+  mobilPay: MobilPaySandbox;
+  epx: EpxSandbox;
   /** Every line the service logged (at debug level). */
   logs: string[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
@@ -31,13 +36,21 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   });
   const parkingPlus = createParkingPlusSandbox();
   const parkingPlusServer = await listen(parkingPlus.app, 0);
+  const mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 3, delayMs: 100 } });
+  const mobilPayServer = await listen(mobilPay.app, 0);
+  const epx = createEpxSandbox();
+  const epxServer = await listen(epx.app, 0);
+  const apiPort = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: `e2e-${randomUUID()}`,
     SANDBOX_ENABLED: 'false',
     PARKINGPLUS_BASE_URL: parkingPlusServer.url,
-    API_PORT: '0',
+    MOBILPAY_BASE_URL: mobilPayServer.url,
+    EPX_BASE_URL: epxServer.url,
+    API_PORT: String(apiPort),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     API_KEYS: API_KEY,
     JOURNEY_POLL_FIRST_MS: '200',
     JOURNEY_POLL_MAX_MS: '1000',
@@ -70,14 +83,28 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     service,
     parkingPlus,
     parkingPlusServer,
+    mobilPay,
+    epx,
     logs,
     api,
     stop: async () => {
       await service.stop();
-      await parkingPlusServer.close();
+      await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close()]);
       await env.teardown();
     },
   };
+}
+
+/** A port free right now on 127.0.0.1 (for a server whose own URL must be known before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Polls until `check` returns a value (or times out with the last value seen). */

@@ -1,0 +1,16 @@
+// The vocabulary every processor's answers are mapped to. Anything not explicitly final is
+// pending: only an explicit success or failure from the processor decides (then we poll).
+export type ProcessorState = 'pending' | 'captured' | 'declined' | 'refunded';
+
+export interface ProcessorStatus {
+  state: ProcessorState;
+  /** The processor's id of the transaction (ntpID, AUTH_GUID). */
+  processorRef?: string;
+  /** Why it was declined, in the processor's words and code. */
+  reason?: string;
+}
+
+export interface OpenedOrder {
+  processorRef: string;
+  redirectUrl: string;
+}

@@ -1,0 +1,49 @@
+import { type Money } from '../domain/money';
+import { type EpxClient } from './epx/client';
+import { type MobilPayClient } from './mobilpay/client';
+import { type OpenedOrder, type ProcessorStatus } from './payment-status';
+
+// The thin routing table from a payment method to its processor's client.
+
+export type PaymentMethod = 'mobilpay' | 'epx';
+
+export interface PaymentDeps {
+  mobilpay: MobilPayClient;
+  epx: EpxClient;
+  /** Where processors and browsers reach parkflow (webhooks, return pages). */
+  publicBaseUrl: string;
+}
+
+export interface PaymentOrder {
+  method: PaymentMethod;
+  /** Ours and deterministic: `<journey id>.<attempt>`. */
+  orderId: string;
+  amount: Money;
+  description: string;
+}
+
+export function createPaymentActivities({ mobilpay, epx, publicBaseUrl }: PaymentDeps) {
+  const base = publicBaseUrl.replace(/\/$/, '');
+  return {
+    /** Creates the order at the processor (idempotent on the order id): the hosted page's URL. */
+    async openPaymentOrder(order: PaymentOrder): Promise<OpenedOrder> {
+      const back = `${base}/v1/webhooks/${order.method}?orderId=${encodeURIComponent(order.orderId)}`;
+      return order.method === 'mobilpay'
+        ? mobilpay.startOrder({ orderId: order.orderId, amount: order.amount, description: order.description, notifyUrl: back, redirectUrl: `${base}/v1/payments/return?orderId=${encodeURIComponent(order.orderId)}` })
+        : epx.keyExchange({ orderId: order.orderId, amount: order.amount, redirectUrl: back });
+    },
+
+    /** The processor's word on the order; anything not explicitly final is pending. */
+    async paymentStatus(order: Pick<PaymentOrder, 'method' | 'orderId'>): Promise<ProcessorStatus> {
+      return order.method === 'mobilpay' ? mobilpay.status(order.orderId) : epx.status(order.orderId);
+    },
+
+    /** Refunds a capture in full; refunding twice refunds once. */
+    async refundPayment(order: PaymentOrder & { processorRef: string }): Promise<void> {
+      if (order.method === 'mobilpay') await mobilpay.credit(order.orderId, order.processorRef, order.amount);
+      else await epx.refund(order.orderId, order.amount);
+    },
+  };
+}
+
+export type PaymentActivities = ReturnType<typeof createPaymentActivities>;

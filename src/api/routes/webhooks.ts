@@ -1,0 +1,79 @@
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import express, { Router } from 'express';
+import { type Logger } from 'pino';
+import { RedirectRejected, verifyEpxRedirect } from '../../activities/epx/client';
+import { IpnRejected, verifyNetopiaIpn } from '../../activities/mobilpay/ipn';
+import { type Config } from '../../config';
+import { paymentNotified, paymentWorkflowId } from '../../workflows/payment-messages';
+
+// Processor notifications. Authenticated by their signature only (no API key), over the raw body.
+// A notification only wakes the payment workflow, which then asks the processor itself: so a
+// duplicate, a replay or an out-of-order delivery is harmless.
+
+type Delivery = 'delivered' | 'unknown-order' | 'unavailable';
+
+export function webhooksRouter({ temporal, config, logger }: { temporal: Client; config: Config; logger: Logger }): Router {
+  const router = Router();
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  const wake = async (orderId: string): Promise<Delivery> => {
+    try {
+      await temporal.workflow.getHandle(paymentWorkflowId(orderId)).signal(paymentNotified);
+      return 'delivered';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'unknown-order';
+      logger.warn({ orderId, err: (err as Error).message }, 'could not signal the payment');
+      return 'unavailable';
+    }
+  };
+
+  router.post('/webhooks/mobilpay', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
+    let orderId: string;
+    try {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      orderId = verifyNetopiaIpn(body, req.get('Verification-token'), { publicKeyPem: config.MOBILPAY_PUBLIC_KEY_PEM, posSignature: config.MOBILPAY_POS_SIGNATURE, nowSeconds: nowSeconds() }).order.orderID;
+    } catch (err) {
+      if (!(err instanceof IpnRejected)) throw err;
+      logger.warn({ processor: 'mobilpay', reason: err.message }, 'notification rejected');
+      return void res.status(401).json({ errorType: 2, errorCode: 401, errorMessage: `notification rejected: ${err.message}` });
+    }
+    const delivery = await wake(orderId);
+    logger.info({ processor: 'mobilpay', orderId, delivery }, 'notification received');
+    // Netopia's reply format: errorType 0 accepted, 1 temporary (it sends again), 2 permanent.
+    if (delivery === 'unavailable') return void res.status(503).json({ errorType: 1, errorCode: 503, errorMessage: 'temporarily unavailable, send again' });
+    res.json({ errorType: 0, errorCode: null, errorMessage: '' });
+  });
+
+  router.post('/webhooks/epx', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    let fields: Record<string, string>;
+    try {
+      fields = verifyEpxRedirect((req.body ?? {}) as Record<string, string>, { mac: config.EPX_MAC, nowSeconds: nowSeconds() });
+    } catch (err) {
+      if (!(err instanceof RedirectRejected)) throw err;
+      logger.warn({ processor: 'epx', reason: err.message }, 'notification rejected');
+      return void res.status(401).type('html').send(page('Payment result not accepted', 'This payment result could not be verified.'));
+    }
+    const orderId = fields.USER_DATA_1 ?? '';
+    if (req.query.orderId !== undefined && req.query.orderId !== orderId) {
+      return void res.status(401).type('html').send(page('Payment result not accepted', 'This payment result belongs to another order.'));
+    }
+    const delivery = await wake(orderId);
+    logger.info({ processor: 'epx', orderId, delivery }, 'notification received');
+    const approved = fields.AUTH_RESP === '00';
+    res
+      .status(delivery === 'unavailable' ? 503 : 200)
+      .type('html')
+      .send(approved ? page('Payment received', 'Thank you: you can go back to the app.', 'approved') : page('Payment declined', `${fields.AUTH_RESP_TEXT ?? 'Declined'} — you can try again from the app.`, 'declined'));
+  });
+
+  router.get('/payments/return', (_req, res) => {
+    res.type('html').send(page('Payment sent', 'You can go back to the app: it shows the result in a moment.'));
+  });
+
+  return router;
+}
+
+function page(title: string, text: string, status = ''): string {
+  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1 id="result" data-status="${status}">${escape(title)}</h1><p>${escape(text)}</p></body></html>`;
+}

@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { type Request, type Response } from 'express';
+import { fromMinorUnits } from '../../domain/money';
+import { createSandboxApp, type Sandbox } from '../harness';
+import { Ledger } from '../ledger';
+import { judgeNetopiaCard } from './cards';
+import { Notifier } from './notifier';
+import { SANDBOX_NETOPIA_PRIVATE_KEY } from './sandbox-keys';
+
+// Netopia Payments API v2 simulator (research §4b): card/start → hosted page → IPN, operation
+// status, credit (refund). Status codes: 1 new, 3 paid, 8 credit, 11 error, 12 declined, 13 fraud.
+
+export interface MobilPaySandboxOptions {
+  apiKey?: string;
+  posSignature?: string;
+  privateKeyPem?: string;
+  notifyRetry?: { attempts: number; delayMs: number };
+}
+
+export interface NetopiaOrder {
+  orderID: string;
+  ntpID: string;
+  posSignature: string;
+  amountMinor: number;
+  currency: string;
+  description: string;
+  status: number;
+  code: string;
+  message: string;
+  notifyUrl: string;
+  redirectUrl: string;
+  /** BIN and last four only. */
+  maskedCard?: string;
+}
+
+export interface MobilPaySandbox extends Sandbox {
+  orders: Map<string, NetopiaOrder>;
+  ledger: Ledger;
+  notifier: Notifier;
+  /** What the hosted page does when the driver submits a card. */
+  payWithCard(ntpID: string, cardNumber: string, cvv: string): NetopiaOrder | undefined;
+}
+
+export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): MobilPaySandbox {
+  const apiKey = options.apiKey ?? 'sandbox-mobilpay-api-key';
+  const posSignature = options.posSignature ?? 'XXXX-XXXX-XXXX-XXXX-XXXX';
+  const orders = new Map<string, NetopiaOrder>();
+  const ledger = new Ledger();
+  const sandbox = createSandboxApp(() => {
+    orders.clear();
+    ledger.clear();
+    notifier.controls = { dropNext: 0, duplicateNext: 0, delayMs: 0, hold: false };
+  });
+  const { app, clock } = sandbox;
+  const notifier = new Notifier(options.privateKeyPem ?? SANDBOX_NETOPIA_PRIVATE_KEY, () => clock.now(), options.notifyRetry);
+  const byNtpId = (ntpID: string) => [...orders.values()].find((o) => o.ntpID === ntpID);
+
+  const paymentView = (order: NetopiaOrder, req: Request) => ({
+    method: 'card',
+    ntpID: order.ntpID,
+    status: order.status,
+    amount: Number(fromMinorUnits(order.amountMinor)),
+    currency: order.currency,
+    paymentURL: `${req.protocol}://${req.get('host')}/payment/card/page/${order.ntpID}`,
+    operationDate: new Date(clock.now()).toISOString(),
+  });
+
+  const authorized = (req: Request, res: Response) => {
+    if (req.get('authorization') === apiKey) return true;
+    res.status(401).json({ code: '401', message: 'Invalid API key' });
+    return false;
+  };
+
+  app.post('/payment/card/start', (req, res) => {
+    if (!authorized(req, res)) return;
+    const order = req.body?.order;
+    const config = req.body?.config;
+    const missing = ['orderID', 'amount', 'currency', 'posSignature'].filter((f) => order?.[f] === undefined);
+    if (!config?.notifyUrl) missing.push('config.notifyUrl');
+    if (missing.length) return void res.status(400).json({ error: { code: '400', message: 'Invalid request', details: missing.map((field) => ({ field, message: 'is required' })) } });
+    if (order.posSignature !== posSignature) return void res.status(400).json({ error: { code: '400', message: 'Unknown POS signature' } });
+    // Netopia takes the amount as a JSON number; two decimals survive the round trip.
+    const amountMinor = Math.round(Number(order.amount) * 100);
+    const existing = orders.get(String(order.orderID));
+    if (existing) {
+      if (existing.amountMinor !== amountMinor) return void res.json({ error: { code: '99', message: 'There is another order with a different price' } });
+      return void res.json({ error: { code: '56', message: 'Duplicated Order ID' }, payment: paymentView(existing, req) });
+    }
+    const created: NetopiaOrder = {
+      orderID: String(order.orderID),
+      ntpID: randomBytes(8).toString('hex'),
+      posSignature,
+      amountMinor,
+      currency: String(order.currency),
+      description: String(order.description ?? ''),
+      status: 1,
+      code: '101',
+      message: 'Redirect user to payment page',
+      notifyUrl: String(config.notifyUrl),
+      redirectUrl: String(config.redirectUrl ?? ''),
+    };
+    orders.set(created.orderID, created);
+    res.json({ error: { code: '101', message: 'Redirect user to payment page' }, payment: paymentView(created, req) });
+  });
+
+  const payWithCard = (ntpID: string, cardNumber: string, cvv: string): NetopiaOrder | undefined => {
+    const order = byNtpId(ntpID);
+    if (!order || order.status !== 1) return order; // only a new order takes a card
+    const digits = cardNumber.replace(/\s+/g, '');
+    const verdict = judgeNetopiaCard(digits, cvv);
+    Object.assign(order, { status: verdict.status, code: verdict.code, message: verdict.message, maskedCard: `${digits.slice(0, 6)}******${digits.slice(-4)}` });
+    if (verdict.status === 3) ledger.record({ kind: 'capture', reference: order.orderID, processorRef: order.ntpID, amountMinor: order.amountMinor, currency: order.currency }, clock.now());
+    notifier.notify(order.notifyUrl, ipnBody(order), order.posSignature);
+    return order;
+  };
+
+  app.get('/payment/card/page/:ntpID', (req, res) => {
+    const order = byNtpId(req.params.ntpID);
+    if (!order) return void res.status(404).type('html').send('<h1>Unknown payment</h1>');
+    res.type('html').send(order.status === 1 ? cardPage(order) : resultPage(order));
+  });
+  app.post('/payment/card/page/:ntpID', (req, res) => {
+    const order = payWithCard(req.params.ntpID, String(req.body?.card_number ?? ''), String(req.body?.cvv ?? ''));
+    if (!order) return void res.status(404).type('html').send('<h1>Unknown payment</h1>');
+    res.type('html').send(resultPage(order));
+  });
+
+  app.post('/operation/status', (req, res) => {
+    if (!authorized(req, res)) return;
+    const order = orders.get(String(req.body?.orderID ?? '')) ?? byNtpId(String(req.body?.ntpID ?? ''));
+    if (!order || req.body?.posID !== order.posSignature) return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
+    res.json(ipnBody(order)); // the error object is the payment's own (code 00 when paid)
+  });
+
+  // Refund (research PROPOSAL: a credit operation): status 8; a second credit changes nothing.
+  app.post('/operation/credit', (req, res) => {
+    if (!authorized(req, res)) return;
+    const order = orders.get(String(req.body?.orderID ?? ''));
+    if (!order || req.body?.posID !== order.posSignature) return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
+    if (order.status === 8) return void res.json({ ...ipnBody(order), error: { code: '56', message: 'Already credited' } });
+    if (order.status !== 3 && order.status !== 5) return void res.status(422).json({ error: { code: '51', message: `Cannot credit an order in status ${order.status}` } });
+    order.status = 8;
+    ledger.record({ kind: 'refund', reference: order.orderID, processorRef: order.ntpID, amountMinor: order.amountMinor, currency: order.currency }, clock.now());
+    res.json({ ...ipnBody(order), error: { code: '00', message: 'Credited' } });
+  });
+
+  app.get('/__sandbox/ledger', (_req, res) => void res.json({ orders: [...orders.values()], entries: ledger.entries, netCapturesByJourney: ledger.netCapturesByJourney() }));
+  app.post('/__sandbox/notifications', (req, res) => {
+    notifier.controls = { ...notifier.controls, ...(req.body ?? {}) };
+    res.json(notifier.controls);
+  });
+  app.post('/__sandbox/notifications/release', async (_req, res) => {
+    await notifier.release();
+    res.status(204).end();
+  });
+  app.get('/__sandbox/notifications', (_req, res) => void res.json(notifier.delivered));
+  app.post('/__sandbox/orders/:orderID/pay', (req, res) => {
+    const order = orders.get(req.params.orderID);
+    if (!order) return void res.status(404).json({ error: 'not_found' });
+    res.json(payWithCard(order.ntpID, String(req.body?.cardNumber ?? ''), String(req.body?.cvv ?? '')));
+  });
+
+  return { ...sandbox, orders, ledger, notifier, payWithCard };
+}
+
+/** The IPN body (and the status answer): order, payment and error. */
+export function ipnBody(order: NetopiaOrder) {
+  return {
+    order: { orderID: order.orderID },
+    payment: { method: 'card', ntpID: order.ntpID, status: order.status, amount: Number(fromMinorUnits(order.amountMinor)), currency: order.currency, maskedCard: order.maskedCard },
+    error: { code: order.code, message: order.message },
+  };
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function cardPage(order: NetopiaOrder): string {
+  const amount = `${fromMinorUnits(order.amountMinor)} ${order.currency}`;
+  return `<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>NETOPIA Payments (sandbox)</title></head><body>
+<h1>Plată ${escape(amount)}</h1><p>${escape(order.description)}</p>
+<form method="post" action="/payment/card/page/${order.ntpID}">
+<label>Card number <input id="card_number" name="card_number" autocomplete="cc-number" inputmode="numeric" required></label><br>
+<label>Expiry <input id="exp_date" name="exp_date" placeholder="MM/YY" autocomplete="cc-exp"></label><br>
+<label>CVV <input id="cvv" name="cvv" autocomplete="cc-csc"></label><br>
+<label>Card holder <input id="holder" name="holder" value="Test Test"></label><br>
+<button id="pay" type="submit">Pay ${escape(amount)}</button></form></body></html>`;
+}
+
+function resultPage(order: NetopiaOrder): string {
+  const ok = order.status === 3 || order.status === 5;
+  const text = ok ? 'Payment approved' : order.status === 8 ? 'Payment refunded' : `Payment declined: ${order.message} (${order.code})`;
+  const back = order.redirectUrl ? `<p><a id="back" href="${escape(order.redirectUrl)}">Back to the merchant</a></p>` : '';
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(text)}</title></head><body>
+<h1 id="result" data-status="${order.status}">${escape(text)}</h1>${back}</body></html>`;
+}

@@ -1,0 +1,41 @@
+// The MobilPay simulator's IPN signing key pair. Sandbox only: it signs notifications of the
+// simulator, and its public half is parkflow's default NETOPIA key in development. A real
+// deployment configures NETOPIA's own public certificate (MOBILPAY_PUBLIC_KEY_PEM).
+export const SANDBOX_NETOPIA_PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCc5ZPlZwS60k5F
+5r/1YglQDuGacbv5cOuKFBN48HPUY+pAeXjfi0/6ragHXsWxvsHVxQpqX4Ca/62u
+EOyYEvhguB/4LHaTrz/UjqfkTXxGamDD8nUWeDeUEDpfv5BHjJlugYE5umFwgTfb
+YPO+I3apvoyZ6qWa4LRHJK2QND0xvFtQE1VVJFHRUVzMpPyb8P6aO4/yk1Od0RsI
+R3O5Xr1jg3tu9fZ84K6V3aXMeTbGh05meaapQUwuO8kG9+/0oIjMFXqW/pp/PADm
+zNrgp+HRSAy3LdyMCo5o81ioHoSBmj1cdoacFOAfsyZkdaOmm2k2xSIbxn+aNIyg
+jcyuCJFDAgMBAAECggEATbwnayz/+GoTUunRaMvybkJ5P5KjPiLW6Hoq7axAz1XT
+ra8hlqxI65wXmNM5Yufu1LHEB9EagHE2RXxoJK6ddhoz6Ltq4qAdIXyurVxAuwig
+ueTKY2AbtVXW/jKE0xZTvJ8Yfhgch+fV23EtQqMCe3aH5giOlW5Ik8kV31EqkpWH
+nXHzsJX40A0T2rk0hag5XWg+zLn0LGKFc5T+m/+HlqVMzsg9/MqVs7aQ5+barQ3S
+5P5NHcP7vvdxoCMC8RJpKouuc6MWInPMCimI5Jaq3QR9TlZiYNfuEmDq81qDr5Hy
+KD5Q1IBgRpaf+sW9SThduk6oNf0f+3rkNx6DEeRIhQKBgQDWuB/qz5ugX9jWspOq
+Bh2UmY158tACgAnG3QGHJYdDir6ynZBCVbJIS1ctJGGpAEEl6OGx05j764ZLi4eV
+1RgUSNQYQ2Hvd6Ipmzu3zoHS5BhcITYAhVij8tljfOAtPy0lzv+QcCvgAuqGdBfw
+eiHNT5LO/TgwnZ4zA0cJU8bSTwKBgQC7D5hcnybpYW95QZwbqXKGxUfO3n9+rwJ8
+/vUILwTdKkFmi9PowV+huxSJnJA9Hf4I9q8BLzpLh9C6m1g76SVXrVJ2BcChEV6u
+0JAZjMXxobqazrJT/Q7mv9tnHovmcg2F+bunrtnshE9xJdF/Mb6NPsgfPrJWyYHh
+pm6WiUlYzQKBgQCo/elA6XzW0BjdgVburjmBxwiuPgiwrw0C0tZtA4BeDEjiU1hC
+nSff9kv6X3PtiyG7MHrRdnQlcc0UkBB6QGjfLiKfpgjibAnZLS/nDkTnMlZpzEmw
+R0LoZi3qO1JEykBCTZSenWoquKDUiXJ99eG8sTAecPVUbfkgtSenk6QbyQKBgDhz
+smVxWkrgLsYHONdYQcnOS6dwmkVfB381ajk4B12/XNFXrXH2uaeTT9VfvF/VZ07J
+M3NGD2+v4xwNuYkLCUv2cIZRohp5pXtYUcSEKVCMoEYLzuFt40tb5xitrUa0cMRX
+43vtVrL8EwVwhlK+bmUt5zMWtrdeRKYWlhU0BUCZAoGAdDQ1PTXhflsxi4tLpKxb
+rrHb/q3ql2+YVNv/BawWMj4jROWBXyh4L3XL/ksVOGUiEkieuXvOyGG+UwD/YNAs
+ThfCxBuyXf2LXTbjuE9gXCNBCwCmKGMpanbtx1ShinjydxKYwnxxyyzfCyGDzPLE
+O14wyKoy9aafZd2y1zVBh4k=
+-----END PRIVATE KEY-----`;
+
+export const SANDBOX_NETOPIA_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAnOWT5WcEutJORea/9WIJ
+UA7hmnG7+XDrihQTePBz1GPqQHl434tP+q2oB17Fsb7B1cUKal+Amv+trhDsmBL4
+YLgf+Cx2k68/1I6n5E18Rmpgw/J1Fng3lBA6X7+QR4yZboGBObphcIE322DzviN2
+qb6MmeqlmuC0RyStkDQ9MbxbUBNVVSRR0VFczKT8m/D+mjuP8pNTndEbCEdzuV69
+Y4N7bvX2fOCuld2lzHk2xodOZnmmqUFMLjvJBvfv9KCIzBV6lv6afzwA5sza4Kfh
+0UgMty3cjAqOaPNYqB6EgZo9XHaGnBTgH7MmZHWjpptpNsUiG8Z/mjSMoI3MrgiR
+QwIDAQAB
+-----END PUBLIC KEY-----`;

@@ -1,0 +1,163 @@
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { epxClient, mobilPayClient } from '../src/activities';
+import { ParkingPlusClient } from '../src/activities/parkingplus/client';
+import { createPaymentActivities } from '../src/activities/payments';
+import { createApp } from '../src/api/app';
+import { loadConfig, type Config } from '../src/config';
+import { SecretBox } from '../src/domain/sealed';
+import { createLogger } from '../src/logger';
+import { createEpxSandbox, type EpxSandbox } from '../src/sandbox/epx/app';
+import { listen, type Listening } from '../src/sandbox/harness';
+import { createMobilPaySandbox, type MobilPaySandbox } from '../src/sandbox/mobilpay/app';
+import { type PaymentView } from '../src/workflows/messages';
+import { getPayment, type PaymentInput } from '../src/workflows/payment-messages';
+import { payOnHostedPage, startPayment } from './support/payments';
+import { freePort } from './support/stack';
+import { timeSkippingEnv, workflowBundle } from './support/temporal';
+
+let env: TestWorkflowEnvironment;
+let mobilPay: MobilPaySandbox;
+let epx: EpxSandbox;
+let servers: Listening[] = [];
+let config: Config;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `payments-${randomUUID()}`;
+const MINUTE = 60_000;
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 3, delayMs: 50 } });
+  epx = createEpxSandbox();
+  const apiPort = await freePort();
+  servers = [await listen(mobilPay.app, 0), await listen(epx.app, 0)];
+  config = loadConfig({ NODE_ENV: 'test', MOBILPAY_BASE_URL: servers[0]!.url, EPX_BASE_URL: servers[1]!.url, PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, API_KEYS: 'payments-test-key' });
+  const logger = createLogger('silent');
+  const app = createApp({ config, temporal: env.client, logger, box: new SecretBox(config.PARKFLOW_SECRET_KEY), parkingPlus: new ParkingPlusClient({ baseUrl: 'http://127.0.0.1:9', clientAppId: 'x', clientSecret: 'y', timeoutMs: 100 }) });
+  servers.push(await listen(app, apiPort));
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createPaymentActivities({ mobilpay: mobilPayClient(config), epx: epxClient(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
+  });
+  running = worker.run();
+}, 60_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await Promise.all(servers.map((s) => s.close()));
+  await env?.teardown();
+});
+
+async function attempt(journeyId: string, n: number, method: 'mobilpay' | 'epx', dueInMs = 30 * MINUTE, extra: Partial<PaymentInput> = {}) {
+  const dueAt = new Date((await env.currentTimeMs()) + dueInMs).toISOString();
+  const input: PaymentInput = { journeyId, attempt: n, method, amount: { value: '12.50', currency: 'RON' }, dueAt, description: `parking ${journeyId}`, lateCaptureWindowMs: 30 * MINUTE, ...extra };
+  const started = await startPayment(env.client, taskQueue, input);
+  return { ...started, handle: env.client.workflow.getHandle(started.workflowId), input };
+}
+
+const journey = () => `journey-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+const net = (sandbox: { ledger: { netCapturesByJourney(): Record<string, number> } }, id: string) => sandbox.ledger.netCapturesByJourney()[id] ?? 0;
+
+describe('payment workflow (time-skipping, against the processor simulators)', () => {
+  test('capture: the hosted page, the signed notification, captured', async () => {
+    const id = journey();
+    const { view, handle } = await attempt(id, 1, 'mobilpay');
+    expect(view).toMatchObject({ paymentId: `${id}.1`, method: 'mobilpay', status: 'pending', redirectUrl: expect.stringContaining('/payment/card/page/') });
+    payOnHostedPage({ mobilPay, epx }, view, '9900004810225098');
+    const done: PaymentView = await handle.result();
+    expect(done.status).toBe('captured');
+    expect(net(mobilPay, id)).toBe(1);
+    expect(mobilPay.notifier.delivered.some((d) => d.body.includes(`${id}.1`) && d.answers.some((a) => a.startsWith('200')))).toBe(true);
+  });
+
+  test('a decline, then a retry with the other processor', async () => {
+    const id = journey();
+    const first = await attempt(id, 1, 'mobilpay');
+    payOnHostedPage({ mobilPay, epx }, first.view, '9900541631437790');
+    const declined: PaymentView = await first.handle.result();
+    expect(declined).toMatchObject({ status: 'declined', reason: 'Expired card (19)' });
+
+    const second = await attempt(id, 2, 'epx');
+    expect(second.view.redirectUrl).toContain('/browserpost/pay?TAC=');
+    await payOnHostedPage({ mobilPay, epx }, second.view, '4000000000000002');
+    expect((await second.handle.result()).status).toBe('captured');
+    expect(net(mobilPay, id) + net(epx, id)).toBe(1);
+  });
+
+  test('a lost notification: the status poll finds the capture', async () => {
+    const id = journey();
+    const { view, handle } = await attempt(id, 1, 'mobilpay');
+    mobilPay.notifier.controls.dropNext = 1;
+    payOnHostedPage({ mobilPay, epx }, view, '9900004810225098');
+    expect((await handle.result()).status).toBe('captured');
+    expect(mobilPay.notifier.delivered.some((d) => d.body.includes(`${id}.1`))).toBe(false);
+    expect(net(mobilPay, id)).toBe(1);
+  });
+
+  test('a lost EPX redirect: the status look-up finds the capture', async () => {
+    const id = journey();
+    const { view, handle } = await attempt(id, 1, 'epx');
+    await payOnHostedPage({ mobilPay, epx }, view, '4000000000000002', { deliver: 0 });
+    expect((await handle.result()).status).toBe('captured');
+  });
+
+  test('duplicated and replayed notifications: one capture', async () => {
+    const id = journey();
+    const { view, handle } = await attempt(id, 1, 'mobilpay');
+    mobilPay.notifier.controls.duplicateNext = 1;
+    payOnHostedPage({ mobilPay, epx }, view, '9900004810225098');
+    expect((await handle.result()).status).toBe('captured');
+    const epxJourney = journey();
+    const viaEpx = await attempt(epxJourney, 1, 'epx');
+    await payOnHostedPage({ mobilPay, epx }, viaEpx.view, '4000000000000002', { deliver: 3 });
+    expect((await viaEpx.handle.result()).status).toBe('captured');
+    expect(net(mobilPay, id)).toBe(1);
+    expect(net(epx, epxJourney)).toBe(1);
+  });
+
+  test('nothing paid before the deadline: expired', async () => {
+    const id = journey();
+    const { handle } = await attempt(id, 1, 'mobilpay', 10 * MINUTE);
+    await env.sleep(11 * MINUTE);
+    expect((await handle.query(getPayment)).status).toBe('expired');
+    const done: PaymentView = await handle.result(); // watches for a late capture until the window closes
+    expect(done).toMatchObject({ status: 'expired', reason: 'nothing paid by the deadline' });
+    expect(net(mobilPay, id)).toBe(0);
+  });
+
+  test('a capture after the deadline is refunded', async () => {
+    const id = journey();
+    const { view, handle } = await attempt(id, 1, 'mobilpay', 10 * MINUTE);
+    await env.sleep(11 * MINUTE);
+    expect((await handle.query(getPayment)).status).toBe('expired');
+    payOnHostedPage({ mobilPay, epx }, view, '9900004810225098');
+    const done: PaymentView = await handle.result();
+    expect(done).toMatchObject({ status: 'refunded', reason: 'captured after the payment deadline' });
+    expect(mobilPay.ledger.entries.filter((e) => e.reference === `${id}.1`).map((e) => e.kind)).toEqual(['capture', 'refund']);
+    expect(net(mobilPay, id)).toBe(0);
+  });
+
+  test('an EPX capture after the deadline is refunded with a Server Post refund', async () => {
+    const id = journey();
+    const { view, handle } = await attempt(id, 1, 'epx', 10 * MINUTE);
+    await env.sleep(11 * MINUTE);
+    await payOnHostedPage({ mobilPay, epx }, view, '4000000000000002');
+    expect((await handle.result()).status).toBe('refunded');
+    expect(epx.ledger.entries.filter((e) => e.reference === `${id}.1`).map((e) => e.kind)).toEqual(['capture', 'refund']);
+  });
+
+  test('the same attempt started twice is one order at the processor', async () => {
+    const id = journey();
+    const a = await attempt(id, 1, 'mobilpay');
+    const b = await attempt(id, 1, 'mobilpay');
+    expect(b.view.redirectUrl).toBe(a.view.redirectUrl);
+    expect([...mobilPay.orders.values()].filter((o) => o.orderID === `${id}.1`)).toHaveLength(1);
+    payOnHostedPage({ mobilPay, epx }, a.view, '9900004810225098');
+    expect((await a.handle.result()).status).toBe('captured');
+  });
+});
