@@ -49,7 +49,6 @@ const ConfigSchema = z
 
     /** Where processors and drivers' browsers reach parkflow (webhooks, return pages). */
     PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000'),
-    PAYMENT_LATE_CAPTURE_WINDOW_MS: z.coerce.number().int().positive().default(4 * 3600_000),
 
     MOBILPAY_BASE_URL: url.default('http://127.0.0.1:4020'),
     MOBILPAY_API_KEY: z.string().min(1).default('sandbox-mobilpay-api-key'),

@@ -7,12 +7,17 @@ import { JOURNEY_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 // No Docker engine runs here: the production topology is validated, not started.
 const file = readFileSync(path.join(__dirname, '../temporal-compose.yml'), 'utf8');
 
-/** Compose's ${VAR:?message} interpolation, with the values an operator would provide. */
-function interpolate(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}/g, (_, name: string) => {
-    if (!(name in env)) throw new Error(`compose needs ${name}`);
-    return env[name]!;
-  });
+/** Compose's ${VAR:?message} interpolation of every string value, with what an operator provides. */
+function interpolate(value: unknown, env: Record<string, string>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}/g, (_, name: string) => {
+      if (!(name in env)) throw new Error(`compose needs ${name}`);
+      return env[name]!;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => interpolate(v, env));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
+  return value;
 }
 
 const operatorEnv = {
@@ -22,8 +27,20 @@ const operatorEnv = {
   PARKINGPLUS_BASE_URL: 'https://parkingplus.example',
   PARKINGPLUS_CLIENT_APP_ID: 'app',
   PARKINGPLUS_CLIENT_SECRET: 'secret',
+  PARKFLOW_PUBLIC_BASE_URL: 'https://parkflow.example',
+  MOBILPAY_BASE_URL: 'https://secure.sandbox.netopia-payments.example',
+  MOBILPAY_API_KEY: 'api-key',
+  MOBILPAY_POS_SIGNATURE: 'AAAA-BBBB-CCCC-DDDD-EEEE',
+  MOBILPAY_PUBLIC_KEY_PEM: '-----BEGIN PUBLIC KEY-----\nnetopia\n-----END PUBLIC KEY-----',
+  EPX_BASE_URL: 'https://epx.example',
+  EPX_MAC: 'mac',
+  EPX_CUST_NBR: '1',
+  EPX_MERCH_NBR: '2',
+  EPX_DBA_NBR: '3',
+  EPX_TERMINAL_NBR: '4',
 };
-const compose = parse(interpolate(file, operatorEnv), { merge: true });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the parsed compose file
+const compose: any = interpolate(parse(file, { merge: true }), operatorEnv);
 
 describe('temporal-compose.yml', () => {
   test('describes Temporal on PostgreSQL, its UI, workers and API replicas', () => {
@@ -51,7 +68,7 @@ describe('temporal-compose.yml', () => {
   test('a missing secret stops compose with a message', () => {
     const withoutSecret: Record<string, string> = { ...operatorEnv };
     delete withoutSecret.PARKFLOW_SECRET_KEY;
-    expect(() => interpolate(file, withoutSecret)).toThrow('PARKFLOW_SECRET_KEY');
+    expect(() => interpolate(parse(file, { merge: true }), withoutSecret)).toThrow('PARKFLOW_SECRET_KEY');
   });
 
   test('the search attributes the code uses are the ones set up', () => {

@@ -17,7 +17,9 @@ describe('configuration', () => {
   test('production refuses the development secret and API key', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PARKFLOW_SECRET_KEY: must be set in production/);
     const key = Buffer.alloc(32, 1).toString('base64');
-    expect(() => loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key })).toThrow(/API_KEYS/);
-    expect(loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'a-real-key-123' }).API_KEYS).toEqual(['a-real-key-123']);
+    const netopia = '-----BEGIN PUBLIC KEY-----\nnetopia\n-----END PUBLIC KEY-----';
+    expect(() => loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, MOBILPAY_PUBLIC_KEY_PEM: netopia })).toThrow(/API_KEYS/);
+    expect(() => loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'a-real-key-123' })).toThrow(/MOBILPAY_PUBLIC_KEY_PEM: must be NETOPIA's key/);
+    expect(loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'a-real-key-123', MOBILPAY_PUBLIC_KEY_PEM: netopia }).API_KEYS).toEqual(['a-real-key-123']);
   });
 });

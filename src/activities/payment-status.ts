@@ -13,4 +13,6 @@ export interface ProcessorStatus {
 export interface OpenedOrder {
   processorRef: string;
   redirectUrl: string;
+  /** How long the hosted page takes a card if nobody closes the order (EPX: the TAC's 4 hours). */
+  payableForMs?: number;
 }

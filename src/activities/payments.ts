@@ -38,6 +38,11 @@ export function createPaymentActivities({ mobilpay, epx, publicBaseUrl }: Paymen
       return order.method === 'mobilpay' ? mobilpay.status(order.orderId) : epx.status(order.orderId);
     },
 
+    /** Stops an unpaid order from being paid (MobilPay cancels it; an EPX TAC just runs out). */
+    async closePaymentOrder(order: Pick<PaymentOrder, 'method' | 'orderId'>): Promise<void> {
+      if (order.method === 'mobilpay') await mobilpay.cancel(order.orderId);
+    },
+
     /** Refunds a capture in full; refunding twice refunds once. */
     async refundPayment(order: PaymentOrder & { processorRef: string }): Promise<void> {
       if (order.method === 'mobilpay') await mobilpay.credit(order.orderId, order.processorRef, order.amount);

@@ -40,6 +40,10 @@ export class FaultInjector {
   clear(): void {
     this.rules = [];
   }
+  /** How many injected faults have not been applied yet (0: every rule has hit its requests). */
+  pending(): number {
+    return this.rules.reduce((sum, r) => sum + r.remaining, 0);
+  }
   middleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
       if (req.path.startsWith('/__sandbox')) return next();

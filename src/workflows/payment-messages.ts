@@ -13,8 +13,6 @@ export interface PaymentInput {
   /** Nothing captured by then: the attempt is expired (and a later capture is refunded). */
   dueAt: string;
   description: string;
-  /** How long after dueAt the attempt still watches for a late capture to refund (default 4 h, EPX's TAC lifetime). */
-  lateCaptureWindowMs?: number;
   polling?: { firstMs: number; maxMs: number };
 }
 

@@ -17,6 +17,9 @@ export interface EpxSettings {
   timeoutMs: number;
 }
 
+/** A TAC expires 4 hours after the key exchange (research §5, confirmed). */
+export const EPX_TAC_LIFETIME_MS = 4 * 3600_000;
+
 /** EPX wants a numeric TRAN_NBR of at most 10 digits, unique per merchant: derived from our order id. */
 export function epxTranNbr(orderId: string): string {
   const n = BigInt(`0x${createHash('sha256').update(orderId).digest('hex').slice(0, 15)}`);
@@ -48,7 +51,12 @@ export class EpxClient {
       USER_DATA_1: input.orderId,
     }, 'epx key exchange');
     const tac = parseUpstream(z.object({ TAC: z.string().min(1) }), answer.fields, 'epx key exchange').TAC;
-    return { processorRef: tranNbr, redirectUrl: `${this.settings.baseUrl.replace(/\/$/, '')}/browserpost/pay?TAC=${encodeURIComponent(tac)}` };
+    return {
+      processorRef: tranNbr,
+      redirectUrl: `${this.settings.baseUrl.replace(/\/$/, '')}/browserpost/pay?TAC=${encodeURIComponent(tac)}`,
+      // A TAC cannot be revoked: the order stays payable until it expires.
+      payableForMs: EPX_TAC_LIFETIME_MS,
+    };
   }
 
   async status(orderId: string): Promise<ProcessorStatus> {

@@ -68,6 +68,12 @@ export class MobilPayClient {
     return { state, processorRef: payment.ntpID, reason: state === 'declined' ? `${message?.message ?? 'declined'} (${message?.code ?? payment.status})` : undefined };
   }
 
+  /** Cancels an unpaid order so it can no longer be paid; a paid order stays paid. */
+  async cancel(orderId: string): Promise<void> {
+    const res = await this.send('/operation/cancel', { posID: this.settings.posSignature, orderID: orderId });
+    if (res.status !== 200 && res.status !== 404) rejectUpstream('mobilpay cancel', res.status, res.body);
+  }
+
   /** Refunds the order in full; crediting an already credited order changes nothing. */
   async credit(orderId: string, processorRef: string, amount: Money): Promise<void> {
     const where = 'mobilpay credit';

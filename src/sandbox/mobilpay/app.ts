@@ -144,6 +144,15 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     res.json({ ...ipnBody(order), error: { code: '00', message: 'Credited' } });
   });
 
+  // Cancel an unpaid order (research PROPOSAL; Netopia's status 4 = canceled): it can no longer be paid.
+  app.post('/operation/cancel', (req, res) => {
+    if (!authorized(req, res)) return;
+    const order = orders.get(String(req.body?.orderID ?? ''));
+    if (!order || req.body?.posID !== order.posSignature) return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
+    if (order.status === 1) Object.assign(order, { status: 4, code: '00', message: 'Canceled' });
+    res.json(ipnBody(order));
+  });
+
   app.get('/__sandbox/ledger', (_req, res) => void res.json({ orders: [...orders.values()], entries: ledger.entries, netCapturesByJourney: ledger.netCapturesByJourney() }));
   app.post('/__sandbox/notifications', (req, res) => {
     notifier.controls = { ...notifier.controls, ...(req.body ?? {}) };
@@ -188,7 +197,7 @@ function cardPage(order: NetopiaOrder): string {
 
 function resultPage(order: NetopiaOrder): string {
   const ok = order.status === 3 || order.status === 5;
-  const text = ok ? 'Payment approved' : order.status === 8 ? 'Payment refunded' : `Payment declined: ${order.message} (${order.code})`;
+  const text = ok ? 'Payment approved' : order.status === 8 ? 'Payment refunded' : order.status === 4 ? 'Payment canceled' : `Payment declined: ${order.message} (${order.code})`;
   const back = order.redirectUrl ? `<p><a id="back" href="${escape(order.redirectUrl)}">Back to the merchant</a></p>` : '';
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(text)}</title></head><body>
 <h1 id="result" data-status="${order.status}">${escape(text)}</h1>${back}</body></html>`;
