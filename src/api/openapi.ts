@@ -72,6 +72,26 @@ export function openApiDocument() {
     request: { params: journeyId, body: { content: { 'application/json': { schema: CancelRequest } } } },
     responses: { 200: json(Journey, 'The cancelled journey'), ...problems(400, 404, 409) },
   });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/webhooks/mobilpay',
+    summary: 'NETOPIA (MobilPay) IPN',
+    description: 'Authenticated by the Verification-token JWT (RS512, aud = POS signature, sub = base64 SHA-512 of the raw body); no API key. Duplicates are harmless.',
+    request: { headers: z.object({ 'Verification-token': z.string() }), body: { content: { 'application/json': { schema: z.object({ order: z.object({ orderID: z.string() }), payment: z.object({ ntpID: z.string(), status: z.number().int() }) }) } } } },
+    responses: {
+      200: json(z.object({ errorType: z.literal(0), errorCode: z.null(), errorMessage: z.string() }), 'Accepted'),
+      401: json(z.object({ errorType: z.literal(2), errorCode: z.number(), errorMessage: z.string() }), 'Signature invalid, stale or tampered: nothing signalled'),
+      503: json(z.object({ errorType: z.literal(1), errorCode: z.number(), errorMessage: z.string() }), 'Temporarily unavailable: NETOPIA sends again'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/webhooks/epx',
+    summary: "EPX Browser Post redirect (the driver's browser brings the result)",
+    description: 'Authenticated by RESP_MAC (HMAC-SHA256 with the merchant key, an assumption) and RESP_TIMESTAMP; answers a landing page.',
+    request: { query: z.object({ orderId: z.string() }), body: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ AUTH_RESP: z.string(), AUTH_GUID: z.string(), TRAN_NBR: z.string(), RESP_MAC: z.string() }) } } } },
+    responses: { 200: { description: 'Landing page (text/html)' }, 401: { description: 'Result not accepted (text/html): nothing signalled' } },
+  });
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'Liveness', responses: { 200: { description: 'alive' } } });
   registry.registerPath({ method: 'get', path: '/readyz', summary: 'Readiness: Temporal reachable', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } });
 

@@ -1,0 +1,176 @@
+import { ApplicationFailure } from '@temporalio/common';
+import express from 'express';
+import { EpxClient, epxTranNbr } from '../src/activities/epx/client';
+import { MobilPayClient } from '../src/activities/mobilpay/client';
+import { verifyNetopiaIpn } from '../src/activities/mobilpay/ipn';
+import { FailureType } from '../src/domain/failures';
+import { createEpxSandbox, type EpxSandbox } from '../src/sandbox/epx/app';
+import { listen, type Listening } from '../src/sandbox/harness';
+import { createMobilPaySandbox, type MobilPaySandbox } from '../src/sandbox/mobilpay/app';
+import { SANDBOX_NETOPIA_PUBLIC_KEY } from '../src/sandbox/mobilpay/sandbox-keys';
+
+// The processors' clients against their simulators: the documented codes, deduplication,
+// refunds, the IPN and its resending, the TAC rules.
+
+let mobilPay: MobilPaySandbox;
+let epx: EpxSandbox;
+let servers: Listening[];
+let receiver: Listening;
+const received: Array<{ body: string; token?: string }> = [];
+let answers: Array<{ status: number; errorType: number }> = [];
+let mobilpay: MobilPayClient;
+let epxClient: EpxClient;
+
+beforeAll(async () => {
+  mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 4, delayMs: 10 } });
+  epx = createEpxSandbox();
+  servers = [await listen(mobilPay.app, 0), await listen(epx.app, 0)];
+  // A merchant endpoint whose answers the tests script (errorType 1 = try again).
+  const merchant = express();
+  merchant.post('/ipn', express.text({ type: () => true }), (req, res) => {
+    received.push({ body: String(req.body), token: req.get('Verification-token') });
+    const answer = answers.shift() ?? { status: 200, errorType: 0 };
+    res.status(answer.status).json({ errorType: answer.errorType, errorCode: null, errorMessage: '' });
+  });
+  receiver = await listen(merchant, 0);
+  mobilpay = new MobilPayClient({ baseUrl: servers[0]!.url, apiKey: 'sandbox-mobilpay-api-key', posSignature: 'XXXX-XXXX-XXXX-XXXX-XXXX', timeoutMs: 2000 });
+  epxClient = new EpxClient({ baseUrl: servers[1]!.url, mac: epx.mac, fourPartKey: { CUST_NBR: '9001', MERCH_NBR: '900300', DBA_NBR: '2', TERMINAL_NBR: '77' }, timeoutMs: 2000 });
+});
+afterAll(async () => {
+  await Promise.all([...servers, receiver].map((s) => s.close()));
+});
+beforeEach(() => {
+  received.length = 0;
+  answers = [];
+});
+
+const amount = { value: '10.50', currency: 'RON' };
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+};
+async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+describe('MobilPay (NETOPIA v2)', () => {
+  const open = (orderId: string, value = amount) => mobilpay.startOrder({ orderId, amount: value, description: 'test', notifyUrl: `${receiver.url}/ipn`, redirectUrl: 'http://127.0.0.1/return' });
+
+  test('start → the hosted page; the same order again → the same payment (56); another amount → 99', async () => {
+    const first = await open('j1.1');
+    expect(first.redirectUrl).toMatch(/\/payment\/card\/page\/[0-9a-f]+$/);
+    expect(await open('j1.1')).toEqual(first);
+    expect((await failure(open('j1.1', { value: '11.00', currency: 'RON' }))).type).toBe(FailureType.UpstreamRejected);
+    expect(mobilPay.orders.get('j1.1')!.amountMinor).toBe(1050);
+  });
+
+  test('a wrong API key is refused', async () => {
+    const wrong = new MobilPayClient({ baseUrl: servers[0]!.url, apiKey: 'nope', posSignature: 'XXXX-XXXX-XXXX-XXXX-XXXX', timeoutMs: 2000 });
+    expect((await failure(wrong.status('j1.1'))).type).toBe(FailureType.UpstreamRejected);
+  });
+
+  test.each([
+    ['9900004810225098', 'captured', undefined],
+    ['9900541631437790', 'declined', 'Expired card (19)'],
+    ['9900518572831942', 'declined', 'Insufficient funds (20)'],
+    ['9900005786662552', 'declined', 'Transaction declined by antifraud (36)'],
+    ['1234567890123456', 'declined', 'Transaction declined (35)'],
+  ])('card %s → %s', async (card, state, reason) => {
+    const orderId = `card-${card}.1`;
+    const opened = await open(orderId);
+    expect((await mobilpay.status(orderId)).state).toBe('pending');
+    mobilPay.payWithCard(opened.processorRef, card, '111');
+    expect(await mobilpay.status(orderId)).toMatchObject({ state, reason });
+  });
+
+  test('the IPN is signed as NETOPIA signs it, and sent again while the merchant answers errorType 1', async () => {
+    answers = [{ status: 200, errorType: 1 }, { status: 503, errorType: 1 }];
+    const opened = await open('ipn.1');
+    mobilPay.payWithCard(opened.processorRef, '9900004810225098', '111');
+    await until(() => received.length >= 3);
+    expect(received).toHaveLength(3);
+    const ipn = verifyNetopiaIpn(Buffer.from(received[2]!.body), received[2]!.token, { publicKeyPem: SANDBOX_NETOPIA_PUBLIC_KEY, posSignature: 'XXXX-XXXX-XXXX-XXXX-XXXX', nowSeconds: Math.floor(Date.now() / 1000) });
+    expect(ipn).toMatchObject({ order: { orderID: 'ipn.1' }, payment: { status: 3 } });
+    expect(received[2]!.body).not.toContain('9900004810225098');
+  });
+
+  test('held notifications are delivered out of order on release', async () => {
+    const a = await open('hold.1');
+    const b = await open('hold.2');
+    mobilPay.notifier.controls.hold = true;
+    mobilPay.payWithCard(a.processorRef, '9900004810225098', '111');
+    mobilPay.payWithCard(b.processorRef, '9900541631437790', '111');
+    expect(received).toHaveLength(0);
+    await mobilPay.notifier.release();
+    expect(received.map((r) => JSON.parse(r.body).order.orderID)).toEqual(['hold.2', 'hold.1']);
+  });
+
+  test('credit refunds once; cancel stops an unpaid order from being paid', async () => {
+    const paid = await open('credit.1');
+    mobilPay.payWithCard(paid.processorRef, '9900004810225098', '111');
+    await mobilpay.credit('credit.1', paid.processorRef, amount);
+    await mobilpay.credit('credit.1', paid.processorRef, amount);
+    expect((await mobilpay.status('credit.1')).state).toBe('refunded');
+    expect(mobilPay.ledger.entries.filter((e) => e.reference === 'credit.1').map((e) => e.kind)).toEqual(['capture', 'refund']);
+
+    const unpaid = await open('cancel.1');
+    await mobilpay.cancel('cancel.1');
+    expect(mobilPay.payWithCard(unpaid.processorRef, '9900004810225098', '111')!.status).toBe(4);
+    expect(mobilPay.ledger.entries.some((e) => e.reference === 'cancel.1')).toBe(false);
+  });
+
+  test('an injected failure is a retryable UpstreamUnavailable', async () => {
+    mobilPay.faults.add({ path: '/operation/status', status: 502 });
+    expect(await failure(mobilpay.status('j1.1'))).toMatchObject({ type: FailureType.UpstreamUnavailable, nonRetryable: false });
+  });
+});
+
+describe('EPX (Browser Post)', () => {
+  const open = (orderId: string) => epxClient.keyExchange({ orderId, amount, redirectUrl: 'http://127.0.0.1/back' });
+  const tacOf = (url: string) => new URL(url).searchParams.get('TAC')!;
+
+  test('TRAN_NBR: numeric, 10 digits, deterministic per order', () => {
+    expect(epxTranNbr('journey-abc.1')).toMatch(/^\d{10}$/);
+    expect(epxTranNbr('journey-abc.1')).toBe(epxTranNbr('journey-abc.1'));
+    expect(epxTranNbr('journey-abc.2')).not.toBe(epxTranNbr('journey-abc.1'));
+  });
+
+  test('key exchange with a wrong MAC is refused', async () => {
+    const wrong = new EpxClient({ baseUrl: servers[1]!.url, mac: 'wrong', fourPartKey: { CUST_NBR: '9001', MERCH_NBR: '900300', DBA_NBR: '2', TERMINAL_NBR: '77' }, timeoutMs: 2000 });
+    expect((await failure(wrong.keyExchange({ orderId: 'x.1', amount, redirectUrl: 'http://127.0.0.1/back' }))).type).toBe(FailureType.UpstreamRejected);
+  });
+
+  test('a TAC is single use, bound to its values, and expires after 4 hours', async () => {
+    const opened = await open('tac.1');
+    const tac = tacOf(opened.redirectUrl);
+    const tx = epx.transactions.get(opened.processorRef)!;
+    expect(epx.browserPost({ TAC: tac, TRAN_NBR: tx.tranNbr, AMOUNT: '0.01', ACCOUNT_NBR: '4000000000000002' })).toEqual({ error: 'BP_102' });
+    const approved = epx.browserPost({ TAC: tac, TRAN_NBR: tx.tranNbr, AMOUNT: '10.50', ACCOUNT_NBR: '4000000000000002' });
+    expect(approved).toMatchObject({ redirectUrl: 'http://127.0.0.1/back', fields: { AUTH_RESP: '00', AUTH_MASKED_ACCOUNT_NBR: 'XXXXXXXXXXXX0002', USER_DATA_1: 'tac.1' } });
+    expect(epx.browserPost({ TAC: tac, TRAN_NBR: tx.tranNbr, ACCOUNT_NBR: '4000000000000002' })).toEqual({ error: 'BP_101' });
+
+    const later = await open('tac.2');
+    epx.clock.advance(4 * 3600_000 + 1000);
+    const stale = epx.transactions.get(later.processorRef)!;
+    expect(epx.browserPost({ TAC: tacOf(later.redirectUrl), TRAN_NBR: stale.tranNbr, ACCOUNT_NBR: '4000000000000002' })).toEqual({ error: 'BP_101' });
+    epx.clock.reset();
+  });
+
+  test('status: pending, approved, declined with its AUTH_RESP; refund once (CCE9)', async () => {
+    const opened = await open('status.1');
+    expect((await epxClient.status('status.1')).state).toBe('pending');
+    const tx = epx.transactions.get(opened.processorRef)!;
+    epx.browserPost({ TAC: tacOf(opened.redirectUrl), TRAN_NBR: tx.tranNbr, ACCOUNT_NBR: '4000000000000002' });
+    expect((await epxClient.status('status.1')).state).toBe('captured');
+    await epxClient.refund('status.1', amount);
+    await epxClient.refund('status.1', amount);
+    expect((await epxClient.status('status.1')).state).toBe('refunded');
+    expect(epx.ledger.entries.filter((e) => e.reference === 'status.1').map((e) => e.kind)).toEqual(['capture', 'refund']);
+
+    const declined = await open('status.2');
+    const tx2 = epx.transactions.get(declined.processorRef)!;
+    epx.browserPost({ TAC: tacOf(declined.redirectUrl), TRAN_NBR: tx2.tranNbr, ACCOUNT_NBR: '4000000000000051' });
+    expect(await epxClient.status('status.2')).toMatchObject({ state: 'declined', reason: 'INSUFFICIENT FUNDS (51)' });
+  });
+});
