@@ -50,6 +50,12 @@ const ConfigSchema = z
     /** Where processors and drivers' browsers reach parkflow (webhooks, return pages). */
     PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000'),
 
+    LINKC_BASE_URL: url.default('http://127.0.0.1:4040'),
+    LINKC_USUARIO: z.string().min(1).default('parkflow'),
+    LINKC_SENHA: z.string().min(1).default('sandbox-linkc-secret'),
+    SANDBOX_LINKC_PORT: port.default(4040),
+    SANDBOX_LINKC_TRANSACTION_VALIDITY_SECONDS: z.coerce.number().int().positive().default(300),
+
     MOBILPAY_BASE_URL: url.default('http://127.0.0.1:4020'),
     MOBILPAY_API_KEY: z.string().min(1).default('sandbox-mobilpay-api-key'),
     MOBILPAY_POS_SIGNATURE: z.string().min(1).default('XXXX-XXXX-XXXX-XXXX-XXXX'),

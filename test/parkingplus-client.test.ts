@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ParkingPlusClient } from '../src/activities/parkingplus/client';
 import { CurrentSession, FinalizedSession, TokenResponse } from '../src/activities/parkingplus/schemas';
-import { TokenSource } from '../src/activities/parkingplus/tokens';
+import { TokenSource } from '../src/activities/tokens';
 import { FailureType } from '../src/domain/failures';
 import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../src/sandbox/parkingplus/app';
 import { SANDBOX_DRIVER } from '../src/sandbox/parkingplus/model';

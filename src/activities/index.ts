@@ -2,11 +2,13 @@ import { type Client } from '@temporalio/client';
 import { type Config } from '../config';
 import { SecretBox } from '../domain/sealed';
 import { EpxClient } from './epx/client';
+import { createLinkcActivities } from './linkc/activities';
+import { LinkcClient } from './linkc/client';
 import { MobilPayClient } from './mobilpay/client';
 import { AccountWorkflowVault } from './parkingplus/account-vault';
 import { createParkingPlusActivities } from './parkingplus/activities';
 import { ParkingPlusClient } from './parkingplus/client';
-import { TokenSource } from './parkingplus/tokens';
+import { TokenSource } from './tokens';
 import { createPaymentActivities } from './payments';
 
 export interface ActivityDeps {
@@ -32,12 +34,17 @@ export function createActivities({ config, temporal }: ActivityDeps) {
   };
   return {
     ...createParkingPlusActivities({ client: parkingPlus, tokensFor, box }),
+    ...createLinkcActivities({ client: linkcClient(config) }),
     ...createPaymentActivities({ mobilpay: mobilPayClient(config), epx: epxClient(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
   };
 }
 
 export function mobilPayClient(config: Config): MobilPayClient {
   return new MobilPayClient({ baseUrl: config.MOBILPAY_BASE_URL, apiKey: config.MOBILPAY_API_KEY, posSignature: config.MOBILPAY_POS_SIGNATURE, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+}
+
+export function linkcClient(config: Config): LinkcClient {
+  return new LinkcClient({ baseUrl: config.LINKC_BASE_URL, usuario: config.LINKC_USUARIO, senha: config.LINKC_SENHA, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
 }
 
 export function epxClient(config: Config): EpxClient {

@@ -12,6 +12,7 @@ const BY_FAILURE_TYPE: Record<FailureType, { status: number; title: string }> = 
   [FailureType.UpstreamRejected]: { status: 422, title: 'Refused by the operator' },
   [FailureType.UpstreamContractViolation]: { status: 502, title: 'Unexpected answer from the operator' },
   [FailureType.UpstreamUnavailable]: { status: 503, title: 'Operator unavailable' },
+  [FailureType.TransactionExpired]: { status: 409, title: 'Transaction expired' },
 };
 
 /** The problem a business failure from a workflow or activity stands for. */

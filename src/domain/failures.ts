@@ -15,6 +15,8 @@ export const FailureType = {
   WrongState: 'WrongState',
   /** An Idempotency-Key reused with a different request body. */
   IdempotencyKeyReused: 'IdempotencyKeyReused',
+  /** LinkC refused a transaction id because its validity window had passed. */
+  TransactionExpired: 'TransactionExpired',
   /** The journey's account is not linked (or no longer exists). */
   AccountNotLinked: 'AccountNotLinked',
 } as const;
@@ -27,4 +29,5 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.UpstreamRejected,
   FailureType.UpstreamContractViolation,
   FailureType.AccountNotLinked,
+  FailureType.TransactionExpired,
 ];

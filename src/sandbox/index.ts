@@ -1,6 +1,7 @@
 import { type Config } from '../config';
 import { listen, type Listening } from './harness';
 import { createEpxSandbox } from './epx/app';
+import { createLinkcSandbox } from './linkc/app';
 import { createMobilPaySandbox } from './mobilpay/app';
 import { createParkingPlusSandbox } from './parkingplus/app';
 
@@ -25,6 +26,15 @@ export async function startSandboxes(config: Config): Promise<RunningSandboxes> 
         config.SANDBOX_PARKINGPLUS_PORT,
         config.SANDBOX_HOST,
         'Parking+Plus simulator',
+      ),
+    ]);
+    started.push([
+      'linkc',
+      await listen(
+        createLinkcSandbox({ user: { usuario: config.LINKC_USUARIO, senha: config.LINKC_SENHA }, transactionValiditySeconds: config.SANDBOX_LINKC_TRANSACTION_VALIDITY_SECONDS }).app,
+        config.SANDBOX_LINKC_PORT,
+        config.SANDBOX_HOST,
+        'LinkC simulator',
       ),
     ]);
     started.push([

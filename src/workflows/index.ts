@@ -1,4 +1,5 @@
 // The worker's workflowsPath: every workflow type parkflow runs.
 export { parkingPlusAccount } from './parkingplus-account';
 export { parkingPlusJourney } from './parkingplus-journey';
+export { linkcJourney } from './linkc-journey';
 export { payment } from './payment';

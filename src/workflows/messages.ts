@@ -44,6 +44,9 @@ export interface PaymentView {
   redirectUrl: string;
   status: PaymentStatus;
   reason?: string;
+  /** The processor's transaction id once money moved (needed to refund an excess). */
+  processorRef?: string;
+  amount?: Money;
 }
 
 export interface JourneyView {

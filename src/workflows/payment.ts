@@ -32,7 +32,7 @@ const DEFAULT_POLLING = { firstMs: 5_000, maxMs: 60_000 };
 
 export async function payment(input: PaymentInput): Promise<PaymentView> {
   const order = { method: input.method, orderId: paymentOrderId(input.journeyId, input.attempt), amount: input.amount, description: input.description };
-  const view: PaymentView = { paymentId: order.orderId, method: input.method, redirectUrl: '', status: 'pending' };
+  const view: PaymentView = { paymentId: order.orderId, method: input.method, redirectUrl: '', status: 'pending', amount: input.amount };
   const dueAt = Date.parse(input.dueAt);
   const polling = input.polling ?? DEFAULT_POLLING;
   const nextPoll = backoff(polling.firstMs, polling.maxMs);
@@ -57,7 +57,7 @@ export async function payment(input: PaymentInput): Promise<PaymentView> {
   /** Applies a final processor answer; false while there is none. */
   const settle = async (status: ProcessorStatus, checkedAt: number): Promise<boolean> => {
     if (status.state === 'captured' && checkedAt <= dueAt) {
-      Object.assign(view, { status: 'captured', reason: undefined });
+      Object.assign(view, { status: 'captured', reason: undefined, processorRef: status.processorRef });
     } else if (status.state === 'captured') {
       await refundPayment({ ...order, processorRef: status.processorRef ?? '' });
       Object.assign(view, { status: 'refunded', reason: 'captured after the payment deadline' });

@@ -1,5 +1,5 @@
 import { type ParkingPlusClient, type TokenSet } from '../../src/activities/parkingplus/client';
-import { type AccessToken, type TokenVault } from '../../src/activities/parkingplus/tokens';
+import { type AccessToken, type TokenVault } from '../../src/activities/tokens';
 
 /** Keeps one account's tokens in memory and refreshes them upstream: the client tests' vault. */
 export class MemoryVault implements TokenVault {

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { FailureType } from '../../domain/failures';
 import { type SecretBox } from '../../domain/sealed';
 import { getAccessToken, type SealedAccessToken } from '../../workflows/account-messages';
-import { type AccessToken, type TokenVault } from './tokens';
+import { type AccessToken, type TokenVault } from '../tokens';
 
 /** Tokens from the account workflow, which serialises refreshes across every worker. */
 export class AccountWorkflowVault implements TokenVault {

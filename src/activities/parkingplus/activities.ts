@@ -4,7 +4,7 @@ import { type SecretBox } from '../../domain/sealed';
 import { type SealedTokens } from '../../workflows/account-messages';
 import { type ParkingPlusClient, type PaymentOutcome, type TokenSet } from './client';
 import { finalizedSnapshot, sessionSnapshot, type ParkingPlusFinalized, type ParkingPlusSession } from './snapshot';
-import { type TokenSource } from './tokens';
+import { type TokenSource } from '../tokens';
 
 export interface ParkingPlusDeps {
   client: ParkingPlusClient;

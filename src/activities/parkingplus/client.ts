@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
 import { callUpstream, parseUpstream, rejectUpstream, UpstreamUnauthorized, type UpstreamRequest, type UpstreamResponse } from '../http';
 import { CurrentSession, FinalizedSession, PaymentStatus, TokenResponse } from './schemas';
-import { type TokenSource } from './tokens';
+import { type TokenSource } from '../tokens';
 
 export interface ParkingPlusSettings {
   baseUrl: string;

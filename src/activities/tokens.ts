@@ -1,5 +1,5 @@
-// Access tokens for one upstream account, refreshed on demand. Everything that refreshes goes
-// through one TokenSource per account and process, which shares one in-flight refresh among all
+// Access tokens for one upstream credential, refreshed on demand. Everything that refreshes goes
+// through one TokenSource per credential and process, which shares one in-flight refresh among all
 // concurrent callers; across processes the account workflow serialises refreshes (see
 // src/workflows/parkingplus-account.ts), so a rotating refresh token is never spent twice.
 

@@ -1,0 +1,216 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { type NextFunction, type Request, type Response } from 'express';
+import { fromMinorUnits } from '../../domain/money';
+import { createSandboxApp, type Sandbox } from '../harness';
+
+// LinkC simulator (seed 003, in Portuguese; research §2): stays looked up by ticket (localizador)
+// or plate (placa), priced by the garage's table, with a single-use transaction id valid for a
+// garage-configured window; the payment registration consumes it.
+// Seed rules: the versioned Accept header; every localizador except those starting with "9" and
+// every placa except those starting with "Z" is found (else 404), with a random entry time; only
+// cars still in the yard; 400 without localizador/placa or for a partner not allowed; OSA
+// partners look up by localizador only, stays that entered through them, `movimento` shape.
+// PROPOSALS (not public): POST api/autenticacao, POST api/estadias/pagamentos, GET api/parceiros,
+// 422 with retorno_codigo/retorno_mensagem, the tariff, the exit grace, stays that entered
+// through the OSA partner = localizadores starting with "5".
+
+export const LINKC_ACCEPT = 'application/vnd.linkc.com.br; version=1';
+
+export interface LinkcSandboxOptions {
+  user?: { usuario: string; senha: string };
+  tokenLifetimeSeconds?: number;
+  /** The garage's validity window of a transaction id. */
+  transactionValiditySeconds?: number;
+  /** How long a paid stay has to leave the yard. */
+  exitGraceSeconds?: number;
+}
+
+export interface Stay {
+  localizador: string;
+  placa: string;
+  entradaMs: number;
+  pagoMinor: number;
+  descontoMinor: number;
+  viaOsa: boolean;
+  exited: boolean;
+  lastPaymentMs?: number;
+}
+
+export interface Transaction {
+  id: string;
+  localizador: string;
+  devidoMinor: number;
+  expiresMs: number;
+  used: boolean;
+}
+
+export interface PaymentRequestRecord {
+  transacao: string;
+  at: string;
+  outcome: 'registered' | 'expired' | 'reused' | 'unknown';
+}
+
+export interface LinkcSandbox extends Sandbox {
+  stays: Map<string, Stay>;
+  transactions: Map<string, Transaction>;
+  /** Every payment registration that reached the simulator, accepted or not. */
+  paymentRequests: PaymentRequestRecord[];
+  settings: { transactionValiditySeconds: number; exitGraceSeconds: number; tokenLifetimeSeconds: number };
+}
+
+const PARTNERS = [
+  { id: 1, nome: 'parkflow', tipo: 'INT' },
+  { id: 2, nome: 'OSA parceiro', tipo: 'OSA' },
+];
+const FREE_MS = 15 * 60_000;
+
+/** The garage's table: 15 free minutes, then R$ 5,00 the first hour and R$ 2,50 each started hour after. */
+export function tariffMinor(minutesParked: number): number {
+  if (minutesParked * 60_000 <= FREE_MS) return 0;
+  return 500 + Math.max(0, Math.ceil(minutesParked / 60) - 1) * 250;
+}
+
+/** ISO 8601 in Brasília time with its explicit -03:00 offset. */
+export function isoBrasilia(ms: number): string {
+  return `${new Date(ms - 3 * 3600_000).toISOString().slice(0, 19)}-03:00`;
+}
+
+export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSandbox {
+  const user = options.user ?? { usuario: 'parkflow', senha: 'sandbox-linkc-secret' };
+  const settings = {
+    transactionValiditySeconds: options.transactionValiditySeconds ?? 300,
+    exitGraceSeconds: options.exitGraceSeconds ?? 900,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 24 * 3600,
+  };
+  const stays = new Map<string, Stay>();
+  const transactions = new Map<string, Transaction>();
+  const tokens = new Map<string, number>();
+  const paymentRequests: PaymentRequestRecord[] = [];
+  const sandbox = createSandboxApp(() => {
+    stays.clear();
+    transactions.clear();
+    tokens.clear();
+    paymentRequests.length = 0;
+  });
+  const { app, clock } = sandbox;
+  const erro = (res: Response, status: number, mensagem: string, extra: Record<string, unknown> = {}) => res.status(status).json({ mensagem, ...extra });
+
+  app.post('/api/autenticacao', (req, res) => {
+    if (req.body?.usuario !== user.usuario || req.body?.senha !== user.senha) return void erro(res, 401, 'Credenciais inválidas');
+    const token = randomBytes(24).toString('base64url');
+    const expires = clock.now() + settings.tokenLifetimeSeconds * 1000;
+    tokens.set(token, expires);
+    res.json({ token, expiracao_datahora: isoBrasilia(expires) });
+  });
+
+  const guard = (req: Request, res: Response, next: NextFunction) => {
+    if ((req.get('accept') ?? '').replace(/\s+/g, '') !== LINKC_ACCEPT.replace(/\s+/g, '')) return void erro(res, 406, `Versão da API não suportada: use Accept: ${LINKC_ACCEPT}`);
+    const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+    const expires = token ? tokens.get(token) : undefined;
+    if (!expires || expires <= clock.now()) return void erro(res, 401, 'Credenciais inválidas');
+    next();
+  };
+
+  app.get('/api/parceiros', guard, (_req, res) => void res.json({ parceiros: PARTNERS }));
+
+  /** Dev environment: every ticket/plate is found (but 9…/Z…) with an entry time drawn at random. */
+  const stayFor = (key: { localizador?: string; placa?: string }): Stay | undefined => {
+    if (key.localizador?.startsWith('9') || key.placa?.toUpperCase().startsWith('Z')) return undefined;
+    const found = [...stays.values()].find((s) => (key.localizador ? s.localizador === key.localizador : s.placa === key.placa!.toUpperCase()));
+    if (found) return found.exited ? undefined : found;
+    const seed = createHash('sha256').update(key.localizador ?? key.placa!).digest().readUInt32BE(0);
+    const localizador = key.localizador ?? String(1_000_000_000 + (seed % 8_000_000_000)).replace(/^[59]/, '1');
+    const stay: Stay = {
+      localizador,
+      placa: key.placa?.toUpperCase() ?? `ABC${String(seed % 10_000).padStart(4, '0')}`,
+      entradaMs: clock.now() - (30 + (seed % 150)) * 60_000,
+      pagoMinor: 0,
+      descontoMinor: 0,
+      viaOsa: localizador.startsWith('5'),
+      exited: false,
+    };
+    stays.set(stay.localizador, stay);
+    return stay;
+  };
+
+  const calculation = (stay: Stay) => {
+    const now = clock.now();
+    const totalMinor = tariffMinor((now - stay.entradaMs) / 60_000);
+    const devidoMinor = Math.max(0, totalMinor - stay.pagoMinor - stay.descontoMinor);
+    // Something due: leave only after paying. Paid: within the exit grace. Free: within the free minutes.
+    const validadeMs = devidoMinor > 0 ? now : stay.lastPaymentMs ? stay.lastPaymentMs + settings.exitGraceSeconds * 1000 : stay.entradaMs + FREE_MS;
+    const body: Record<string, string> = {
+      entrada_datahora: isoBrasilia(stay.entradaMs),
+      validade_datahora: isoBrasilia(validadeMs),
+      valor_total: fromMinorUnits(totalMinor),
+      desconto: fromMinorUnits(stay.descontoMinor),
+      valor_pago: fromMinorUnits(stay.pagoMinor),
+      valor_devido: fromMinorUnits(devidoMinor),
+      valor_parceiro: fromMinorUnits(devidoMinor),
+      valor_adquirente: fromMinorUnits(devidoMinor),
+    };
+    if (devidoMinor > 0) {
+      const tx: Transaction = { id: randomUUID(), localizador: stay.localizador, devidoMinor, expiresMs: now + settings.transactionValiditySeconds * 1000, used: false };
+      transactions.set(tx.id, tx);
+      body.transacao = tx.id;
+      body.transacao_validade_datahora = isoBrasilia(tx.expiresMs);
+    }
+    return body;
+  };
+
+  app.get('/api/estadias', guard, (req, res) => {
+    const localizador = typeof req.query.localizador === 'string' && req.query.localizador ? req.query.localizador : undefined;
+    const placa = typeof req.query.placa === 'string' && req.query.placa ? req.query.placa : undefined;
+    if (!localizador && !placa) return void erro(res, 400, 'Parâmetro <localizador> ou <placa> não informado', { campo: 'localizador' });
+    const parceiroId = req.query.parceiro_id === undefined ? 1 : Number(req.query.parceiro_id);
+    const partner = PARTNERS.find((p) => p.id === parceiroId);
+    if (!partner) return void erro(res, 400, 'Sem permissão para utilizar o parceiro informado', { campo: 'parceiro_id' });
+    if (partner.tipo === 'OSA' && !localizador) return void erro(res, 400, 'Parceiro OSA consulta somente por localizador', { campo: 'placa' });
+    const stay = stayFor({ localizador, placa });
+    if (!stay || (partner.tipo === 'OSA' && !stay.viaOsa)) return void erro(res, 404, 'Estadia não encontrada no pátio');
+    if (partner.tipo === 'OSA') {
+      const total = tariffMinor((clock.now() - stay.entradaMs) / 60_000);
+      return void res.json({ movimento: { documento: stay.localizador, status: 'EM_ABERTO', entrada_datahora: isoBrasilia(stay.entradaMs), valor_total: fromMinorUnits(total) } });
+    }
+    const body = calculation(stay);
+    res.json(localizador ? { estadia_calculo: { localizador: stay.localizador, ...body } } : { permanencia: { placa: stay.placa, localizador: stay.localizador, ...body } });
+  });
+
+  // Registers the payment of a stay (the integrator charged the driver itself: no card here).
+  app.post('/api/estadias/pagamentos', guard, (req, res) => {
+    const id = String(req.body?.transacao_id ?? req.body?.transacao ?? '');
+    if (!id) return void erro(res, 400, 'Parâmetro <transacao_id> não informado', { campo: 'transacao_id' });
+    const tx = transactions.get(id);
+    const at = new Date(clock.now()).toISOString();
+    const refuse = (outcome: PaymentRequestRecord['outcome'], codigo: string, mensagem: string) => {
+      paymentRequests.push({ transacao: id, at, outcome });
+      res.status(422).json({ retorno_codigo: codigo, retorno_mensagem: mensagem, transacao: id });
+    };
+    if (!tx) return refuse('unknown', 'TRANSACAO_INVALIDA', 'Transação não encontrada');
+    if (tx.used) return refuse('reused', 'TRANSACAO_UTILIZADA', 'Transação já utilizada');
+    if (tx.expiresMs <= clock.now()) return refuse('expired', 'TRANSACAO_EXPIRADA', 'Transação expirada: consulte a estadia novamente');
+    tx.used = true;
+    const stay = stays.get(tx.localizador)!;
+    stay.pagoMinor += tx.devidoMinor;
+    stay.lastPaymentMs = clock.now();
+    paymentRequests.push({ transacao: id, at, outcome: 'registered' });
+    res.json({ autorizacao: randomBytes(4).toString('hex').toUpperCase(), transacao: id, retorno_codigo: '00', retorno_mensagem: 'Pagamento registrado' });
+  });
+
+  // Controls: the car leaves (only when nothing is due and within validade), the garage's window.
+  app.post('/__sandbox/estadias/:localizador/saida', (req, res) => {
+    const stay = stays.get(req.params.localizador);
+    if (!stay || stay.exited) return void erro(res, 404, 'Estadia não encontrada no pátio');
+    const total = tariffMinor((clock.now() - stay.entradaMs) / 60_000);
+    if (total - stay.pagoMinor - stay.descontoMinor > 0) return void erro(res, 409, 'Saída bloqueada: há valor devido');
+    stay.exited = true;
+    res.json({ saida_datahora: isoBrasilia(clock.now()) });
+  });
+  app.post('/__sandbox/settings', (req, res) => {
+    Object.assign(settings, Object.fromEntries(Object.entries(req.body ?? {}).filter(([k, v]) => k in settings && Number.isFinite(Number(v))).map(([k, v]) => [k, Number(v)])));
+    res.json(settings);
+  });
+  app.get('/__sandbox/ledger', (_req, res) => void res.json({ stays: [...stays.values()], paymentRequests }));
+
+  return { ...sandbox, stays, transactions, paymentRequests, settings };
+}
