@@ -21,7 +21,18 @@ export const ParkingPlusJourneyRequest = z
   .strict()
   .meta({ id: 'ParkingPlusJourneyRequest' });
 
-export const CreateJourneyRequest = z.discriminatedUnion('provider', [ParkingPlusJourneyRequest]).meta({ id: 'CreateJourneyRequest' });
+export const LinkcJourneyRequest = z
+  .object({
+    provider: z.literal('linkc'),
+    localizador: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'the ticket number').optional().meta({ example: '1234567890' }),
+    placa: plate.optional(),
+    parceiroId: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((r) => (r.localizador === undefined) !== (r.placa === undefined), { message: 'give either localizador (the ticket) or placa (the plate)', path: ['localizador'] })
+  .meta({ id: 'LinkcJourneyRequest' });
+
+export const CreateJourneyRequest = z.discriminatedUnion('provider', [ParkingPlusJourneyRequest, LinkcJourneyRequest]).meta({ id: 'CreateJourneyRequest' });
 export type CreateJourneyRequest = z.infer<typeof CreateJourneyRequest>;
 
 export const CreateAccountRequest = z

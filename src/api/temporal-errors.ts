@@ -19,7 +19,9 @@ const BY_FAILURE_TYPE: Record<FailureType, { status: number; title: string }> = 
 export function problemForFailure(failure: ApplicationFailure): HttpProblem {
   const known = BY_FAILURE_TYPE[failure.type as FailureType];
   if (!known) return new HttpProblem(502, 'Journey step failed', failure.message);
-  return new HttpProblem(known.status, known.title, failure.message, undefined, toSlug(failure.type!));
+  // An upstream that names the field it refused (LinkC's 400) → a field error of ours.
+  const field = (failure.details?.[0] as { field?: string } | undefined)?.field;
+  return new HttpProblem(known.status, known.title, failure.message, field ? [{ field: fieldName(field), message: failure.message }] : undefined, toSlug(failure.type!));
 }
 
 /** Temporal client errors as problems; undefined for anything else (a bug: let it be a 500). */
@@ -36,6 +38,11 @@ export function problemForTemporalError(err: unknown, what = 'journey'): HttpPro
     return new HttpProblem(503, 'Temporal unavailable', 'the workflow service did not answer; try again');
   }
   return undefined;
+}
+
+const FIELD_NAMES: Record<string, string> = { parceiro_id: 'parceiroId' };
+function fieldName(upstreamField: string): string {
+  return FIELD_NAMES[upstreamField] ?? upstreamField;
 }
 
 function toSlug(type: string): string {

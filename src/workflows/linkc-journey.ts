@@ -48,6 +48,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   const polling = input.polling ?? DEFAULT_POLLING;
   let stay: Stay | undefined;
   let opened = false;
+  let startFailure: ApplicationFailure | undefined;
   /** Money captured for the current amount due and not yet registered with LinkC. */
   let collectedMinor = 0;
   const captured: PaymentView[] = [];
@@ -83,7 +84,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     startJourney,
     async () => {
       await condition(() => opened || journey.state === 'failed');
-      if (journey.view.failure) throw ApplicationFailure.nonRetryable(journey.view.failure.message, journey.view.failure.type);
+      if (startFailure) throw startFailure;
       return journey.view;
     },
     {
@@ -164,7 +165,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     journey.moveTo(dueMinor() > 0 ? 'awaiting_payment' : 'paid');
     opened = true;
   } catch (err) {
-    const failure = asHandlerFailure(err);
+    const failure = (startFailure = asHandlerFailure(err));
     journey.fail(failure.type ?? FailureType.UpstreamUnavailable, failure.message);
     await condition(allHandlersFinished);
     throw failure;

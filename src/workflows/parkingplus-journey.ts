@@ -56,6 +56,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   const ids = { accountId: input.accountId, securedParkingId: input.securedParkingId };
   let session: ParkingPlusSession | undefined;
   let opened = false;
+  let startFailure: ApplicationFailure | undefined;
   let reauthNeeded = false;
   let relinked = false;
 
@@ -109,7 +110,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     startJourney,
     async () => {
       await condition(() => opened || journey.state === 'failed');
-      if (journey.view.failure) throw ApplicationFailure.nonRetryable(journey.view.failure.message, journey.view.failure.type);
+      if (startFailure) throw startFailure;
       return journey.view;
     },
     {
@@ -174,7 +175,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     journey.setReference(String(session!.sessionId));
     opened = true;
   } catch (err) {
-    const failure = asHandlerFailure(err);
+    const failure = (startFailure = asHandlerFailure(err));
     journey.fail(failure.type ?? FailureType.UpstreamUnavailable, failure.message);
     await condition(allHandlersFinished);
     throw failure;

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { listen, type Listening } from '../../src/sandbox/harness';
 import { createEpxSandbox, type EpxSandbox } from '../../src/sandbox/epx/app';
+import { createLinkcSandbox, type LinkcSandbox } from '../../src/sandbox/linkc/app';
 import { createMobilPaySandbox, type MobilPaySandbox } from '../../src/sandbox/mobilpay/app';
 import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../../src/sandbox/parkingplus/app';
 import { startService, type Service } from '../../src/service';
@@ -23,6 +24,7 @@ export interface Stack {
   parkingPlusServer: Listening;
   mobilPay: MobilPaySandbox;
   epx: EpxSandbox;
+  linkc: LinkcSandbox;
   /** Every line the service logged (at debug level). */
   logs: string[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
@@ -30,7 +32,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(overrides: Record<string, string> = {}, options: { linkcTransactionValiditySeconds?: number } = {}): Promise<Stack> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: requireBinary('cli') }, searchAttributes: JOURNEY_SEARCH_ATTRIBUTES, ui: false },
   });
@@ -40,6 +42,8 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const mobilPayServer = await listen(mobilPay.app, 0);
   const epx = createEpxSandbox();
   const epxServer = await listen(epx.app, 0);
+  const linkc = createLinkcSandbox({ transactionValiditySeconds: options.linkcTransactionValiditySeconds });
+  const linkcServer = await listen(linkc.app, 0);
   const apiPort = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -49,6 +53,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     PARKINGPLUS_BASE_URL: parkingPlusServer.url,
     MOBILPAY_BASE_URL: mobilPayServer.url,
     EPX_BASE_URL: epxServer.url,
+    LINKC_BASE_URL: linkcServer.url,
     API_PORT: String(apiPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     API_KEYS: API_KEY,
@@ -85,11 +90,12 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     parkingPlusServer,
     mobilPay,
     epx,
+    linkc,
     logs,
     api,
     stop: async () => {
       await service.stop();
-      await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close()]);
+      await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close(), linkcServer.close()]);
       await env.teardown();
     },
   };

@@ -13,7 +13,7 @@ import { cancelJourney, enterJourney, exitJourney, finalizeJourney, getJourney, 
 import { JourneyDeadline, JourneyPlate, JourneyProvider, JourneyReference, JourneyState } from '../../workflows/search-attributes';
 import { canonicalJson, InFlight, journeyIdFor, sha256 } from '../idempotency';
 import { HttpProblem, parseInput } from '../problem';
-import { JOURNEY_ROUTES } from '../providers';
+import { journeyStart, JOURNEY_WORKFLOW_TYPES } from '../providers';
 import { CancelRequest, CreateJourneyRequest, EmptyRequest, IdempotencyKey, JourneyId, ListJourneysQuery, PayRequest } from '../schemas';
 import { problemForTemporalError } from '../temporal-errors';
 
@@ -31,8 +31,8 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
     if (key === undefined) throw new HttpProblem(400, 'Idempotency-Key required', 'send an Idempotency-Key header (a UUID works)', [{ field: 'Idempotency-Key', message: 'required' }]);
     parseInput(IdempotencyKey, key, 'header', 'Idempotency-Key');
     const request = parseInput(CreateJourneyRequest, req.body, 'body');
-    const route = JOURNEY_ROUTES[request.provider];
     const requestHash = sha256(canonicalJson(request));
+    const start = journeyStart(request, requestHash, config);
     const workflowId = journeyIdFor(res.locals.callerId as string, key);
     // The same body always maps to the same update id, which Temporal deduplicates.
     const updateId = `start-${requestHash.slice(0, 16)}`;
@@ -43,16 +43,15 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
         throw new HttpProblem(409, 'Request in flight', 'a request with this Idempotency-Key is still being processed; retry later');
       },
       async () => {
-        const accountId = route.accountId?.(request);
-        if (accountId) await requireLinkedAccount(temporal, accountId);
+        if (start.accountId) await requireLinkedAccount(temporal, start.accountId);
         try {
           return await temporal.workflow.executeUpdateWithStart(startJourney, {
             args: [{ requestHash }],
             updateId,
-            startWorkflowOperation: new WithStartWorkflowOperation(route.workflow, {
+            startWorkflowOperation: new WithStartWorkflowOperation(start.workflowType, {
               workflowId,
               taskQueue: config.TEMPORAL_TASK_QUEUE,
-              args: [route.input(request, requestHash, config)],
+              args: [start.input],
               workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
               // A journey whose first step failed may be retried with the same key; a finished one may not.
               workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
@@ -74,7 +73,7 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
 
   router.get('/journeys', async (req, res) => {
     const query = parseInput(ListJourneysQuery, req.query, 'query');
-    const clauses = [`WorkflowType = '${JOURNEY_ROUTES.parkingplus.workflow.name}'`];
+    const clauses = [`WorkflowType IN (${JOURNEY_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')})`];
     if (query.state) clauses.push(`${JourneyState.name} = '${query.state}'`);
     if (query.provider) clauses.push(`${JourneyProvider.name} = '${query.provider}'`);
     const journeys = [];
