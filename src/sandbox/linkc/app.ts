@@ -56,6 +56,7 @@ export interface LinkcSandbox extends Sandbox {
   /** Every payment registration that reached the simulator, accepted or not. */
   paymentRequests: PaymentRequestRecord[];
   settings: { transactionValiditySeconds: number; exitGraceSeconds: number; tokenLifetimeSeconds: number };
+  stats: { authentications: number };
 }
 
 const PARTNERS = [
@@ -86,6 +87,7 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
   const transactions = new Map<string, Transaction>();
   const tokens = new Map<string, number>();
   const paymentRequests: PaymentRequestRecord[] = [];
+  const stats = { authentications: 0 };
   const sandbox = createSandboxApp(() => {
     stays.clear();
     transactions.clear();
@@ -96,6 +98,7 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
   const erro = (res: Response, status: number, mensagem: string, extra: Record<string, unknown> = {}) => res.status(status).json({ mensagem, ...extra });
 
   app.post('/api/autenticacao', (req, res) => {
+    stats.authentications += 1;
     if (req.body?.usuario !== user.usuario || req.body?.senha !== user.senha) return void erro(res, 401, 'Credenciais inválidas');
     const token = randomBytes(24).toString('base64url');
     const expires = clock.now() + settings.tokenLifetimeSeconds * 1000;
@@ -212,5 +215,5 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
   });
   app.get('/__sandbox/ledger', (_req, res) => void res.json({ stays: [...stays.values()], paymentRequests }));
 
-  return { ...sandbox, stays, transactions, paymentRequests, settings };
+  return { ...sandbox, stays, transactions, paymentRequests, settings, stats };
 }
