@@ -5,11 +5,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireBinary } from '../../scripts/temporal-binaries';
 import { type Browser } from 'playwright-core';
+import { toMinorUnits } from '../../src/domain/money';
 import { type PaymentView } from '../../src/workflows/messages';
 import { type PaymentInput } from '../../src/workflows/payment-messages';
 import { launchChromium } from '../support/browser';
 import { startPayment } from '../support/payments';
-import { startStack, type Stack } from '../support/stack';
+import { eventually, startStack, type Stack } from '../support/stack';
 import { workflowBundle } from '../support/temporal';
 
 // A driver's browser on the processors' hosted pages: Debian's Chromium types each sandbox card,
@@ -73,6 +74,30 @@ describe('hosted payment pages in Chromium', () => {
 
     const result: PaymentView = await stack.service.temporal.workflow.getHandle(workflowId).result();
     expect({ status: result.status, reason: result.reason }).toEqual({ status, reason });
+  });
+
+  test('a whole LinkC journey through HTTP: look up, pay in Chromium, registered, paid', async () => {
+    const started = await stack.api('/v1/journeys', { headers: { 'idempotency-key': randomUUID() }, body: { provider: 'linkc', localizador: '77001234' } });
+    expect(started.body.state).toBe('awaiting_payment');
+    const pay = await stack.api(`/v1/journeys/${started.body.id}/pay`, { body: { method: 'mobilpay' } });
+    answers.push(JSON.stringify(started.body), JSON.stringify(pay.body));
+    const page = await browser.newPage();
+    try {
+      await page.goto(pay.body.redirectUrl);
+      await page.fill('#card_number', '9900004810225098');
+      await page.fill('#cvv', '111');
+      await page.click('#pay');
+      expect(await page.textContent('#result')).toBe('Payment approved');
+    } finally {
+      await page.close();
+    }
+    const paid = await eventually(async () => {
+      const view = (await stack.api(`/v1/journeys/${started.body.id}`)).body;
+      return view.state === 'paid' ? view : undefined;
+    });
+    answers.push(JSON.stringify(paid));
+    expect(paid.payment).toMatchObject({ status: 'captured', method: 'mobilpay' });
+    expect(stack.linkc.stays.get('77001234')!.pagoMinor).toBe(toMinorUnits(started.body.amount.value));
   });
 
   test('no card number in any history, log line or answer', async () => {
