@@ -1,6 +1,12 @@
+import { Worker } from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { requireBinary } from '../../scripts/temporal-binaries';
 import { payOnHostedPage } from '../support/payments';
 import { eventually, startStack, type Stack } from '../support/stack';
+import { workflowBundle } from '../support/temporal';
 
 // A whole LinkC journey through HTTP against the dev server, with the garage's transaction
 // validity window set to 3 seconds in the simulator, so the expiry path runs for real.
@@ -75,6 +81,20 @@ describe('LinkC journey through HTTP (3-second transaction window)', () => {
     const both = await start({ localizador: '1', placa: 'ABC1234' });
     expect(both.status).toBe(400);
   });
+});
+
+test('the histories of this run replay cleanly (RECORD_HISTORIES=1 keeps one journey as a fixture)', async () => {
+  const histories = [];
+  for await (const item of stack.service.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` }).intoHistories()) histories.push(item);
+  expect(histories.length).toBeGreaterThanOrEqual(4);
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    expect({ workflowId: result.workflowId, error: result.error?.message }).toEqual({ workflowId: result.workflowId, error: undefined });
+  }
+  if (process.env.RECORD_HISTORIES) {
+    const journey = histories.find((h) => h.workflowId.startsWith('journey-'))!;
+    const json = execFileSync(requireBinary('cli'), ['workflow', 'show', '--workflow-id', journey.workflowId, '--address', stack.env.address, '--output', 'json']);
+    writeFileSync(path.resolve(__dirname, '../fixtures/histories', `${journey.workflowId}.json`), json);
+  }
 });
 
 function linkcUrl(): string {
