@@ -15,8 +15,9 @@ import type { Stay, StayLookup } from '../activities/linkc/client';
 import type { PaymentActivities } from '../activities/payments';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { fromMinorUnits, toMinorUnits } from '../domain/money';
+import { firstStep } from './first-step';
 import { Journey } from './journey';
-import { cancelJourney, exitJourney, getJourney, payJourney, startJourney, type JourneyStateName, type JourneyView, type PaymentView } from './messages';
+import { cancelJourney, exitJourney, getJourney, payJourney, type JourneyStateName, type JourneyView, type PaymentView } from './messages';
 import { payment } from './payment';
 import { paymentChanged, paymentOrderId, paymentWorkflowId } from './payment-messages';
 import { applicationFailureOf, asHandlerFailure, backoff } from './support';
@@ -47,8 +48,6 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   const journey = new Journey(workflowInfo().workflowId, 'linkc', input.lookup.placa?.toUpperCase());
   const polling = input.polling ?? DEFAULT_POLLING;
   let stay: Stay | undefined;
-  let opened = false;
-  let startFailure: ApplicationFailure | undefined;
   /** Money captured for the current amount due and not yet registered with LinkC. */
   let collectedMinor = 0;
   const captured: PaymentView[] = [];
@@ -80,19 +79,6 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     journey.view.payment = view;
   });
 
-  setHandler(
-    startJourney,
-    async () => {
-      await condition(() => opened || journey.state === 'failed');
-      if (startFailure) throw startFailure;
-      return journey.view;
-    },
-    {
-      validator: ({ requestHash }) => {
-        if (requestHash !== input.requestHash) throw ApplicationFailure.nonRetryable('this Idempotency-Key was already used with a different request', FailureType.IdempotencyKeyReused);
-      },
-    },
-  );
 
   setHandler(
     payJourney,
@@ -160,16 +146,10 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   }
 
   // First step: the stay, answered to the caller by the start update.
-  try {
+  await firstStep(journey, input.requestHash, async () => {
     applyStay(await steps.lookupLinkcStay(input.lookup));
     journey.moveTo(dueMinor() > 0 ? 'awaiting_payment' : 'paid');
-    opened = true;
-  } catch (err) {
-    const failure = (startFailure = asHandlerFailure(err));
-    journey.fail(failure.type ?? FailureType.UpstreamUnavailable, failure.message);
-    await condition(allHandlersFinished);
-    throw failure;
-  }
+  });
 
   while (!journey.isTerminal) {
     if (journey.state === 'awaiting_payment') {

@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
   log,
@@ -11,8 +10,9 @@ import {
 } from '@temporalio/workflow';
 import type { ParkingPlusActivities } from '../activities/parkingplus/activities';
 import type { ParkingPlusFinalized, ParkingPlusSession } from '../activities/parkingplus/snapshot';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
+import { NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { awaitRelink } from './account-messages';
+import { firstStep } from './first-step';
 import { Journey } from './journey';
 import {
   accountRelinked,
@@ -22,7 +22,6 @@ import {
   finalizeJourney,
   getJourney,
   payJourney,
-  startJourney,
   type JourneyStateName,
   type JourneyView,
 } from './messages';
@@ -55,8 +54,6 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   journey.view.upstream.securedParkingId = input.securedParkingId;
   const ids = { accountId: input.accountId, securedParkingId: input.securedParkingId };
   let session: ParkingPlusSession | undefined;
-  let opened = false;
-  let startFailure: ApplicationFailure | undefined;
   let reauthNeeded = false;
   let relinked = false;
 
@@ -106,21 +103,6 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   setHandler(getJourney, () => journey.view);
   setHandler(accountRelinked, () => void (relinked = true));
 
-  setHandler(
-    startJourney,
-    async () => {
-      await condition(() => opened || journey.state === 'failed');
-      if (startFailure) throw startFailure;
-      return journey.view;
-    },
-    {
-      validator: ({ requestHash }) => {
-        if (requestHash !== input.requestHash) {
-          throw ApplicationFailure.nonRetryable('this Idempotency-Key was already used with a different request', FailureType.IdempotencyKeyReused);
-        }
-      },
-    },
-  );
 
   setHandler(
     enterJourney,
@@ -170,16 +152,10 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   );
 
   // First step, answered to the caller by the start update.
-  try {
+  await firstStep(journey, input.requestHash, async () => {
     applySession(await steps.openParkingPlusSession({ ...ids, journeyStartedAt: workflowInfo().startTime.toISOString() }));
     journey.setReference(String(session!.sessionId));
-    opened = true;
-  } catch (err) {
-    const failure = (startFailure = asHandlerFailure(err));
-    journey.fail(failure.type ?? FailureType.UpstreamUnavailable, failure.message);
-    await condition(allHandlersFinished);
-    throw failure;
-  }
+  });
 
   const polling = input.polling ?? DEFAULT_POLLING;
   const waitFor = async (state: JourneyStateName, check: () => Promise<void>) => {
