@@ -5,26 +5,10 @@
 // chromium-browser on PATH. When none is found and we are root with apt-get, installs Debian's
 // `chromium` package. Idempotent: does nothing, and prints nothing, when Chromium is found.
 const { spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const path = require('node:path');
+const { isExecutable, onPath } = require('./executables');
 
 const FIX = "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH to a Chromium executable";
 
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
 
 /**
  * The Chromium executable to launch, or undefined when there is none.

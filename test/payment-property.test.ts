@@ -1,22 +1,11 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { epxClient, mobilPayClient } from '../src/activities';
-import { ParkingPlusClient } from '../src/activities/parkingplus/client';
-import { createPaymentActivities } from '../src/activities/payments';
-import { createApp } from '../src/api/app';
-import { loadConfig } from '../src/config';
-import { SecretBox } from '../src/domain/sealed';
-import { createLogger } from '../src/logger';
 import { createEpxSandbox } from '../src/sandbox/epx/app';
-import { listen, type Listening } from '../src/sandbox/harness';
 import { createMobilPaySandbox } from '../src/sandbox/mobilpay/app';
 import { type PaymentView } from '../src/workflows/messages';
 import { getPayment, type PaymentInput } from '../src/workflows/payment-messages';
-import { payOnHostedPage, startPayment } from './support/payments';
-import { freePort } from './support/stack';
-import { timeSkippingEnv, workflowBundle } from './support/temporal';
+import { payOnHostedPage, startPayment, startPaymentHarness } from './support/payments';
 
 // Property: whatever the interleaving of payments (good or declined cards, on any attempt's
 // page), lost or duplicated notifications, the passing of deadlines and retries with the other
@@ -26,34 +15,15 @@ import { timeSkippingEnv, workflowBundle } from './support/temporal';
 let env: TestWorkflowEnvironment;
 const mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 2, delayMs: 20 } });
 const epx = createEpxSandbox();
-let servers: Listening[] = [];
-let worker: Worker;
-let running: Promise<void>;
+let harness: Awaited<ReturnType<typeof startPaymentHarness>> | undefined;
 const taskQueue = `payment-property-${randomUUID()}`;
 const MINUTE = 60_000;
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
-  const apiPort = await freePort();
-  servers = [await listen(mobilPay.app, 0), await listen(epx.app, 0)];
-  const config = loadConfig({ NODE_ENV: 'test', MOBILPAY_BASE_URL: servers[0]!.url, EPX_BASE_URL: servers[1]!.url, PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, API_KEYS: 'property-test-key' });
-  const app = createApp({ config, temporal: env.client, logger: createLogger('silent'), box: new SecretBox(config.PARKFLOW_SECRET_KEY), parkingPlus: new ParkingPlusClient({ baseUrl: 'http://127.0.0.1:9', clientAppId: 'x', clientSecret: 'y', timeoutMs: 100 }) });
-  servers.push(await listen(app, apiPort));
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createPaymentActivities({ mobilpay: mobilPayClient(config), epx: epxClient(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
-  });
-  running = worker.run();
+  harness = await startPaymentHarness({ mobilPay, epx }, taskQueue);
+  env = harness.env;
 }, 60_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await Promise.all(servers.map((s) => s.close()));
-  await env?.teardown();
-});
+afterAll(() => harness?.stop());
 
 type Action =
   | { kind: 'pay'; good: boolean; which: number }

@@ -1,57 +1,23 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { epxClient, mobilPayClient } from '../src/activities';
-import { ParkingPlusClient } from '../src/activities/parkingplus/client';
-import { createPaymentActivities } from '../src/activities/payments';
-import { createApp } from '../src/api/app';
-import { loadConfig, type Config } from '../src/config';
-import { SecretBox } from '../src/domain/sealed';
-import { createLogger } from '../src/logger';
-import { createEpxSandbox, type EpxSandbox } from '../src/sandbox/epx/app';
-import { listen, type Listening } from '../src/sandbox/harness';
-import { createMobilPaySandbox, type MobilPaySandbox } from '../src/sandbox/mobilpay/app';
+import { createEpxSandbox } from '../src/sandbox/epx/app';
+import { createMobilPaySandbox } from '../src/sandbox/mobilpay/app';
 import { type PaymentView } from '../src/workflows/messages';
 import { getPayment, type PaymentInput } from '../src/workflows/payment-messages';
-import { payOnHostedPage, startPayment } from './support/payments';
-import { freePort } from './support/stack';
-import { timeSkippingEnv, workflowBundle } from './support/temporal';
+import { payOnHostedPage, startPayment, startPaymentHarness } from './support/payments';
 
 let env: TestWorkflowEnvironment;
-let mobilPay: MobilPaySandbox;
-let epx: EpxSandbox;
-let servers: Listening[] = [];
-let config: Config;
-let worker: Worker;
-let running: Promise<void>;
+const mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 3, delayMs: 50 } });
+const epx = createEpxSandbox();
+let harness: Awaited<ReturnType<typeof startPaymentHarness>> | undefined;
 const taskQueue = `payments-${randomUUID()}`;
 const MINUTE = 60_000;
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
-  mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 3, delayMs: 50 } });
-  epx = createEpxSandbox();
-  const apiPort = await freePort();
-  servers = [await listen(mobilPay.app, 0), await listen(epx.app, 0)];
-  config = loadConfig({ NODE_ENV: 'test', MOBILPAY_BASE_URL: servers[0]!.url, EPX_BASE_URL: servers[1]!.url, PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, API_KEYS: 'payments-test-key' });
-  const logger = createLogger('silent');
-  const app = createApp({ config, temporal: env.client, logger, box: new SecretBox(config.PARKFLOW_SECRET_KEY), parkingPlus: new ParkingPlusClient({ baseUrl: 'http://127.0.0.1:9', clientAppId: 'x', clientSecret: 'y', timeoutMs: 100 }) });
-  servers.push(await listen(app, apiPort));
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createPaymentActivities({ mobilpay: mobilPayClient(config), epx: epxClient(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
-  });
-  running = worker.run();
+  harness = await startPaymentHarness({ mobilPay, epx }, taskQueue);
+  env = harness.env;
 }, 60_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await Promise.all(servers.map((s) => s.close()));
-  await env?.teardown();
-});
+afterAll(() => harness?.stop());
 
 async function attempt(journeyId: string, n: number, method: 'mobilpay' | 'epx', dueInMs = 30 * MINUTE, extra: Partial<PaymentInput> = {}) {
   const dueAt = new Date((await env.currentTimeMs()) + dueInMs).toISOString();

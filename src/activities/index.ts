@@ -19,12 +19,7 @@ export interface ActivityDeps {
 /** Every provider's activities, wired to its client. The worker registers the result. */
 export function createActivities({ config, temporal }: ActivityDeps) {
   const box = new SecretBox(config.PARKFLOW_SECRET_KEY);
-  const parkingPlus = new ParkingPlusClient({
-    baseUrl: config.PARKINGPLUS_BASE_URL,
-    clientAppId: config.PARKINGPLUS_CLIENT_APP_ID,
-    clientSecret: config.PARKINGPLUS_CLIENT_SECRET,
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-  });
+  const parkingPlus = parkingPlusClient(config);
   // One token source per account and process: concurrent activities share one refresh.
   const tokenSources = new Map<string, TokenSource>();
   const tokensFor = (accountId: string) => {
@@ -41,6 +36,15 @@ export function createActivities({ config, temporal }: ActivityDeps) {
 
 export function mobilPayClient(config: Config): MobilPayClient {
   return new MobilPayClient({ baseUrl: config.MOBILPAY_BASE_URL, apiKey: config.MOBILPAY_API_KEY, posSignature: config.MOBILPAY_POS_SIGNATURE, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+}
+
+export function parkingPlusClient(config: Config): ParkingPlusClient {
+  return new ParkingPlusClient({
+    baseUrl: config.PARKINGPLUS_BASE_URL,
+    clientAppId: config.PARKINGPLUS_CLIENT_APP_ID,
+    clientSecret: config.PARKINGPLUS_CLIENT_SECRET,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  });
 }
 
 export function linkcClient(config: Config): LinkcClient {

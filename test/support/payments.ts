@@ -1,10 +1,20 @@
 import { type Client, WithStartWorkflowOperation, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { epxClient, mobilPayClient, parkingPlusClient } from '../../src/activities';
+import { createPaymentActivities } from '../../src/activities/payments';
+import { createApp } from '../../src/api/app';
+import { loadConfig } from '../../src/config';
+import { SecretBox } from '../../src/domain/sealed';
+import { createLogger } from '../../src/logger';
+import { listen } from '../../src/sandbox/harness';
 import { fromMinorUnits } from '../../src/domain/money';
 import { type EpxSandbox } from '../../src/sandbox/epx/app';
 import { type MobilPaySandbox } from '../../src/sandbox/mobilpay/app';
 import { payment } from '../../src/workflows';
 import { type PaymentView } from '../../src/workflows/messages';
 import { openPayment, paymentOrderId, paymentWorkflowId, type PaymentInput } from '../../src/workflows/payment-messages';
+import { freePort } from './stack';
+import { timeSkippingEnv, workflowBundle } from './temporal';
 
 /** Starts one payment attempt the way a journey (or the API) does: Update-with-Start, first answer = the hosted page. */
 export async function startPayment(client: Client, taskQueue: string, input: PaymentInput): Promise<{ view: PaymentView; workflowId: string }> {
@@ -32,4 +42,33 @@ export async function payOnHostedPage(sims: { mobilPay: MobilPaySandbox; epx: Ep
 
 export async function postRedirect(url: string, fields: Record<string, string>): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+}
+
+/**
+ * The processors' simulators, the API (for their notifications) and a payment worker on a
+ * time-skipping test server: what the payment workflow tests run against.
+ */
+export async function startPaymentHarness(sims: { mobilPay: MobilPaySandbox; epx: EpxSandbox }, taskQueue: string) {
+  const env = await timeSkippingEnv();
+  const apiPort = await freePort();
+  const servers = [await listen(sims.mobilPay.app, 0), await listen(sims.epx.app, 0)];
+  const config = loadConfig({ NODE_ENV: 'test', MOBILPAY_BASE_URL: servers[0]!.url, EPX_BASE_URL: servers[1]!.url, PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, API_KEYS: 'payments-test-key' });
+  const app = createApp({ config, temporal: env.client, logger: createLogger('silent'), box: new SecretBox(config.PARKFLOW_SECRET_KEY), parkingPlus: parkingPlusClient(config) });
+  servers.push(await listen(app, apiPort));
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createPaymentActivities({ mobilpay: mobilPayClient(config), epx: epxClient(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
+  });
+  const running = worker.run();
+  return {
+    env,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await Promise.all(servers.map((s) => s.close()));
+      await env.teardown();
+    },
+  };
 }
