@@ -139,6 +139,41 @@ describe('LinkC journey (time-skipping)', () => {
     });
   });
 
+  test('an excess after the new look-up (paid in part at the kiosk) is refunded, the rest registered', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle } = await start();
+      linkc.down = true;
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      payments.capture(view.paymentId);
+      await env.sleep(MINUTE);
+      linkc.paidMinor += 250; // the driver also paid R$ 2,50 at the kiosk
+      linkc.down = false;
+      await env.sleep(6 * MINUTE);
+      expect(await stateOf(handle)).toBe('paid');
+      expect(payments.refunds).toEqual([{ orderId: view.paymentId, amount: '2.50' }]);
+      expect(linkc.submissions).toEqual([
+        { id: 'tx-1', outcome: 'stale' },
+        { id: 'tx-2', outcome: 'registered' },
+      ]);
+      expect(linkc.paidMinor).toBe(750);
+    });
+  });
+
+  test('an overstay: after the exit window the stay is looked up again and a new amount is due', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(50, await env.currentTimeMs());
+      const { handle } = await start();
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'epx' }] });
+      payments.capture(view.paymentId);
+      await env.sleep(MINUTE);
+      expect(await stateOf(handle)).toBe('paid');
+      await env.sleep(20 * MINUTE); // still in the yard past exitBy, into a new hour
+      const again = await handle.query(getJourney);
+      expect(again).toMatchObject({ state: 'awaiting_payment', amount: { value: '2.50' } });
+    });
+  });
+
   test('nothing due: exit allowed until validade, then completed', async () => {
     await run(async ({ linkc, start }) => {
       linkc.enteredMinutesAgo(5, await env.currentTimeMs());

@@ -120,6 +120,14 @@ describe('MobilPay (NETOPIA v2)', () => {
     expect(mobilPay.ledger.entries.some((e) => e.reference === 'cancel.1')).toBe(false);
   });
 
+  test('a partial credit refunds that amount only, and shows in the status', async () => {
+    const paid = await open('partial.1');
+    mobilPay.payWithCard(paid.processorRef, '9900004810225098', '111');
+    await mobilpay.credit('partial.1', paid.processorRef, { value: '2.50', currency: 'RON' });
+    expect(await mobilpay.status('partial.1')).toMatchObject({ state: 'captured', refunded: '2.50' });
+    expect(mobilPay.ledger.entries.filter((e) => e.reference === 'partial.1').map((e) => [e.kind, e.amountMinor])).toEqual([['capture', 1050], ['refund', 250]]);
+  });
+
   test('an injected failure is a retryable UpstreamUnavailable', async () => {
     mobilPay.faults.add({ path: '/operation/status', status: 502 });
     expect(await failure(mobilpay.status('j1.1'))).toMatchObject({ type: FailureType.UpstreamUnavailable, nonRetryable: false });

@@ -8,6 +8,8 @@ export interface ProcessorStatus {
   processorRef?: string;
   /** Why it was declined, in the processor's words and code. */
   reason?: string;
+  /** How much of a capture was refunded so far (decimal string). */
+  refunded?: string;
 }
 
 export interface OpenedOrder {

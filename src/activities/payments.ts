@@ -1,4 +1,4 @@
-import { type Money } from '../domain/money';
+import { toMinorUnits, type Money } from '../domain/money';
 import { type EpxClient } from './epx/client';
 import { type MobilPayClient } from './mobilpay/client';
 import { type OpenedOrder, type ProcessorStatus } from './payment-status';
@@ -43,8 +43,15 @@ export function createPaymentActivities({ mobilpay, epx, publicBaseUrl }: Paymen
       if (order.method === 'mobilpay') await mobilpay.cancel(order.orderId);
     },
 
-    /** Refunds a capture in full; refunding twice refunds once. */
-    async refundPayment(order: PaymentOrder & { processorRef: string }): Promise<void> {
+    /**
+     * Refunds `amount` of a capture (all of it, or an excess). A full refund twice refunds once;
+     * a partial one carries `refundedBefore`, and is skipped when the processor shows it done.
+     */
+    async refundPayment(order: PaymentOrder & { processorRef: string; refundedBefore?: string }): Promise<void> {
+      if (order.refundedBefore !== undefined) {
+        const status = order.method === 'mobilpay' ? await mobilpay.status(order.orderId) : await epx.status(order.orderId);
+        if (status.state === 'refunded' || toMinorUnits(status.refunded ?? '0') >= toMinorUnits(order.refundedBefore) + toMinorUnits(order.amount.value)) return;
+      }
       if (order.method === 'mobilpay') await mobilpay.credit(order.orderId, order.processorRef, order.amount);
       else await epx.refund(order.orderId, order.amount);
     },

@@ -51,6 +51,8 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   /** Money captured for the current amount due and not yet registered with LinkC. */
   let collectedMinor = 0;
   const captured: PaymentView[] = [];
+  /** Per payment attempt, how much of its capture went back as an excess. */
+  const refundedMinor = new Map<string, number>();
   let attempts = 0;
   let current: PaymentView | undefined;
 
@@ -160,7 +162,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
       if (ready) {
         const outcome = await register();
         if (outcome === 'registered') continue;
-        if (outcome === 'failed' && validUntil() > Date.now()) {
+        if (outcome === 'unavailable' && validUntil() > Date.now()) {
           // LinkC did not take it yet: try again shortly, never past the id's expiry.
           await sleep(Math.min(registrationRetry(), validUntil() - Date.now()));
           continue;
@@ -187,7 +189,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   return journey.view;
 
   /** Registers the collected payment with the current transaction id, bounded by its expiry. */
-  async function register(): Promise<'registered' | 'expired' | 'failed'> {
+  async function register(): Promise<'registered' | 'refused' | 'unavailable'> {
     const transaction = stay!.transaction!;
     const registration = proxyActivities<LinkcActivities>({
       startToCloseTimeout: '15s',
@@ -197,7 +199,9 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     try {
       await registration.registerLinkcPayment({ lookup: input.lookup, transaction, paidBefore: stay!.paid.value, due: stay!.due.value });
     } catch (err) {
-      return applicationFailureOf(err)?.type === FailureType.TransactionExpired ? 'expired' : 'failed';
+      // Expired or refused (the stay changed): the id is done with. Unreachable: try it again.
+      const type = applicationFailureOf(err)?.type;
+      return type === FailureType.TransactionExpired || type === FailureType.UpstreamRejected ? 'refused' : 'unavailable';
     }
     collectedMinor -= dueMinor();
     const next = await lookUp();
@@ -211,8 +215,18 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     let excess = collectedMinor - dueMinor();
     for (const view of [...captured].reverse()) {
       if (excess <= 0) break;
-      const refund = Math.min(excess, toMinorUnits(view.amount!.value));
-      await refundPayment({ method: view.method as 'mobilpay' | 'epx', orderId: view.paymentId, processorRef: view.processorRef ?? '', amount: { value: fromMinorUnits(refund), currency: view.amount!.currency }, description: 'excess' });
+      const refundedBefore = refundedMinor.get(view.paymentId) ?? 0;
+      const refund = Math.min(excess, toMinorUnits(view.amount!.value) - refundedBefore);
+      if (refund <= 0) continue;
+      await refundPayment({
+        method: view.method as 'mobilpay' | 'epx',
+        orderId: view.paymentId,
+        processorRef: view.processorRef ?? '',
+        amount: { value: fromMinorUnits(refund), currency: view.amount!.currency },
+        refundedBefore: fromMinorUnits(refundedBefore),
+        description: 'excess',
+      });
+      refundedMinor.set(view.paymentId, refundedBefore + refund);
       collectedMinor -= refund;
       excess -= refund;
     }

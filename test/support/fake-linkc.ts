@@ -20,7 +20,7 @@ export class FakeLinkcClient {
   /** The next registration goes through but its answer is lost (an ambiguous timeout). */
   loseNextAnswer = false;
   readonly transactions = new Map<string, { dueMinor: number; expiresMs: number; used: boolean }>();
-  readonly submissions: Array<{ id: string; outcome: 'registered' | 'expired' | 'reused' }> = [];
+  readonly submissions: Array<{ id: string; outcome: 'registered' | 'expired' | 'reused' | 'stale' }> = [];
   private next = 1;
 
   enteredMinutesAgo(minutes: number, at: number): void {
@@ -62,6 +62,10 @@ export class FakeLinkcClient {
     if (tx.used) {
       this.submissions.push({ id, outcome: 'reused' });
       throw ApplicationFailure.nonRetryable('TRANSACAO_UTILIZADA', FailureType.UpstreamRejected);
+    }
+    if (tx.dueMinor > tariffMinor((now() - this.enteredAtMs!) / 60_000) - this.paidMinor) {
+      this.submissions.push({ id, outcome: 'stale' });
+      throw ApplicationFailure.nonRetryable('TRANSACAO_INVALIDA: the stay changed since the look-up', FailureType.UpstreamRejected);
     }
     tx.used = true;
     this.paidMinor += tx.dueMinor;

@@ -63,7 +63,7 @@ export class EpxClient {
     const tranNbr = epxTranNbr(orderId);
     const answer = await this.post('/status', { ...this.settings.fourPartKey, TRAN_NBR: tranNbr }, 'epx status', [404]);
     const state = answer.fields.STATE;
-    if (state === 'approved') return { state: 'captured', processorRef: answer.fields.AUTH_GUID };
+    if (state === 'approved') return { state: 'captured', processorRef: answer.fields.AUTH_GUID, refunded: answer.fields.REFUNDED_AMOUNT };
     if (state === 'refunded') return { state: 'refunded', processorRef: answer.fields.AUTH_GUID };
     if (state === 'declined') return { state: 'declined', processorRef: answer.fields.AUTH_GUID, reason: `${answer.fields.AUTH_RESP_TEXT ?? 'DECLINED'} (${answer.fields.AUTH_RESP ?? '?'})` };
     return { state: 'pending' };

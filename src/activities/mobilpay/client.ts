@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FailureType } from '../../domain/failures';
-import { type Money } from '../../domain/money';
+import { normalizeAmount, type Money } from '../../domain/money';
 import { callUpstream, parseUpstream, rejectUpstream, UpstreamUnauthorized, type UpstreamResponse } from '../http';
 import { type OpenedOrder, type ProcessorStatus } from '../payment-status';
 
@@ -16,7 +16,7 @@ export interface MobilPaySettings {
   timeoutMs: number;
 }
 
-const Payment = z.object({ ntpID: z.string(), status: z.number().int(), paymentURL: z.url().optional() }).loose();
+const Payment = z.object({ ntpID: z.string(), status: z.number().int(), paymentURL: z.url().optional(), refundedAmount: z.number().nonnegative().optional() }).loose();
 const StartAnswer = z.object({ error: z.object({ code: z.string(), message: z.string().optional() }).loose().optional(), payment: Payment.optional() }).loose();
 const StatusAnswer = z.object({ payment: Payment, error: z.object({ code: z.string(), message: z.string().optional() }).loose().optional() }).loose();
 
@@ -65,7 +65,12 @@ export class MobilPayClient {
     const { payment } = parseUpstream(StatusAnswer, res.body, where);
     const state = netopiaState(payment.status);
     const message = (res.body as { payment?: { message?: string }; error?: { code?: string; message?: string } }).error;
-    return { state, processorRef: payment.ntpID, reason: state === 'declined' ? `${message?.message ?? 'declined'} (${message?.code ?? payment.status})` : undefined };
+    return {
+      state,
+      processorRef: payment.ntpID,
+      reason: state === 'declined' ? `${message?.message ?? 'declined'} (${message?.code ?? payment.status})` : undefined,
+      refunded: payment.refundedAmount === undefined ? undefined : normalizeAmount(payment.refundedAmount.toFixed(2)),
+    };
   }
 
   /** Cancels an unpaid order so it can no longer be paid; a paid order stays paid. */

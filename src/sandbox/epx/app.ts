@@ -31,6 +31,7 @@ export interface EpxTransaction {
   authResp?: string;
   authGuid?: string;
   refunded?: boolean;
+  refundedMinor?: number;
 }
 
 export interface EpxSandbox extends Sandbox {
@@ -159,9 +160,12 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     const original = [...transactions.values()].find((t) => t.authGuid && t.authGuid === body.ORIG_AUTH_GUID);
     if (!original || original.authResp !== '00') return void xml(res, { AUTH_RESP: '12', AUTH_RESP_TEXT: 'INVALID TRANSACTION' });
     if (original.refunded) return void xml(res, { AUTH_RESP: '12', AUTH_RESP_TEXT: 'ALREADY REFUNDED', AUTH_GUID: original.authGuid! });
-    original.refunded = true;
+    const left = original.amountMinor - (original.refundedMinor ?? 0);
+    const refund = body.AMOUNT ? Math.min(left, toMinorUnits(body.AMOUNT)) : left;
+    original.refundedMinor = (original.refundedMinor ?? 0) + refund;
+    original.refunded = original.refundedMinor >= original.amountMinor;
     const guid = `09R${randomBytes(8).toString('hex').toUpperCase()}`.slice(0, 19);
-    ledger.record({ kind: 'refund', reference: original.reference, processorRef: guid, amountMinor: original.amountMinor, currency: 'USD' }, clock.now());
+    ledger.record({ kind: 'refund', reference: original.reference, processorRef: guid, amountMinor: refund, currency: 'USD' }, clock.now());
     xml(res, { AUTH_RESP: '00', AUTH_RESP_TEXT: 'APPROVAL', AUTH_GUID: guid, TRAN_NBR: body.TRAN_NBR ?? '' });
   });
 
@@ -172,7 +176,7 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     const tx = transactions.get(body.TRAN_NBR ?? '');
     if (!tx) return void xml(res, { STATE: 'unknown' }, 404);
     const state = tx.refunded ? 'refunded' : !tx.used ? 'pending' : tx.authResp === '00' ? 'approved' : 'declined';
-    xml(res, { STATE: state, TRAN_NBR: tx.tranNbr, AUTH_RESP: tx.authResp ?? '', AUTH_RESP_TEXT: AUTH_TEXT[tx.authResp ?? ''] ?? '', AUTH_GUID: tx.authGuid ?? '' });
+    xml(res, { STATE: state, TRAN_NBR: tx.tranNbr, AUTH_RESP: tx.authResp ?? '', AUTH_RESP_TEXT: AUTH_TEXT[tx.authResp ?? ''] ?? '', AUTH_GUID: tx.authGuid ?? '', REFUNDED_AMOUNT: fromMinorUnits(tx.refundedMinor ?? 0) });
   });
 
   app.get('/__sandbox/ledger', (_req, res) => void res.json({ transactions: [...transactions.values()].map(({ tac: _tac, ...t }) => t), entries: ledger.entries, netCapturesByJourney: ledger.netCapturesByJourney() }));

@@ -192,8 +192,12 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     if (!tx) return refuse('unknown', 'TRANSACAO_INVALIDA', 'Transação não encontrada');
     if (tx.used) return refuse('reused', 'TRANSACAO_UTILIZADA', 'Transação já utilizada');
     if (tx.expiresMs <= clock.now()) return refuse('expired', 'TRANSACAO_EXPIRADA', 'Transação expirada: consulte a estadia novamente');
-    tx.used = true;
     const stay = stays.get(tx.localizador)!;
+    // A stay paid in part elsewhere since the look-up owes less than this id says: look it up again.
+    if (tx.devidoMinor > tariffMinor((clock.now() - stay.entradaMs) / 60_000) - stay.pagoMinor - stay.descontoMinor) {
+      return refuse('unknown', 'TRANSACAO_INVALIDA', 'A estadia mudou desde a consulta: consulte novamente');
+    }
+    tx.used = true;
     stay.pagoMinor += tx.devidoMinor;
     stay.lastPaymentMs = clock.now();
     paymentRequests.push({ transacao: id, at, outcome: 'registered' });

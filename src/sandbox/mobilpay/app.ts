@@ -31,6 +31,7 @@ export interface NetopiaOrder {
   redirectUrl: string;
   /** BIN and last four only. */
   maskedCard?: string;
+  refundedMinor?: number;
 }
 
 export interface MobilPaySandbox extends Sandbox {
@@ -139,8 +140,12 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     if (!order || req.body?.posID !== order.posSignature) return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
     if (order.status === 8) return void res.json({ ...ipnBody(order), error: { code: '56', message: 'Already credited' } });
     if (order.status !== 3 && order.status !== 5) return void res.status(422).json({ error: { code: '51', message: `Cannot credit an order in status ${order.status}` } });
-    order.status = 8;
-    ledger.record({ kind: 'refund', reference: order.orderID, processorRef: order.ntpID, amountMinor: order.amountMinor, currency: order.currency }, clock.now());
+    // A partial credit takes `amount`; without it, what is left of the order is credited.
+    const left = order.amountMinor - (order.refundedMinor ?? 0);
+    const credit = req.body?.amount === undefined ? left : Math.min(left, Math.round(Number(req.body.amount) * 100));
+    order.refundedMinor = (order.refundedMinor ?? 0) + credit;
+    if (order.refundedMinor >= order.amountMinor) order.status = 8;
+    ledger.record({ kind: 'refund', reference: order.orderID, processorRef: order.ntpID, amountMinor: credit, currency: order.currency }, clock.now());
     res.json({ ...ipnBody(order), error: { code: '00', message: 'Credited' } });
   });
 
@@ -176,7 +181,15 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
 export function ipnBody(order: NetopiaOrder) {
   return {
     order: { orderID: order.orderID },
-    payment: { method: 'card', ntpID: order.ntpID, status: order.status, amount: Number(fromMinorUnits(order.amountMinor)), currency: order.currency, maskedCard: order.maskedCard },
+    payment: {
+      method: 'card',
+      ntpID: order.ntpID,
+      status: order.status,
+      amount: Number(fromMinorUnits(order.amountMinor)),
+      refundedAmount: Number(fromMinorUnits(order.refundedMinor ?? 0)),
+      currency: order.currency,
+      maskedCard: order.maskedCard,
+    },
     error: { code: order.code, message: order.message },
   };
 }
