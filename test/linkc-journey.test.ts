@@ -76,7 +76,7 @@ describe('LinkC journey (time-skipping)', () => {
 
       linkc.inYard = false;
       const done = await handle.result();
-      expect(done.timeline.map((t) => t.state)).toEqual(['entering', 'awaiting_payment', 'paid', 'completed']);
+      expect(done.timeline.map((t) => t.state)).toEqual(['active', 'awaiting_payment', 'paid', 'completed']);
       expect(payments.refunds).toEqual([]);
     });
   });

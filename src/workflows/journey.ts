@@ -7,13 +7,14 @@ import { JourneyDeadline, JourneyPlate, JourneyProvider, JourneyReference, Journ
 export class Journey {
   readonly view: JourneyView;
 
-  constructor(id: string, provider: Provider, plate?: string) {
-    this.view = { id, provider, state: 'entering', plate, deadlines: {}, upstream: {}, timeline: [] };
+  /** `initial`: where the journey starts — entering a parking, or already parked (LinkC's yard). */
+  constructor(id: string, provider: Provider, plate?: string, initial: JourneyStateName = 'entering') {
+    this.view = { id, provider, state: initial, plate, deadlines: {}, upstream: {}, timeline: [] };
     upsertSearchAttributes([
       { key: JourneyProvider, value: provider },
       ...(plate ? [{ key: JourneyPlate, value: plate }] : []),
     ]);
-    this.moveTo('entering');
+    this.moveTo(initial);
   }
 
   get state(): JourneyStateName {

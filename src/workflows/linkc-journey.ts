@@ -45,7 +45,8 @@ const REGISTRATION_MARGIN_FRACTION = 0.2;
 const MAX_REGISTRATION_MARGIN_MS = 60_000;
 
 export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyView> {
-  const journey = new Journey(workflowInfo().workflowId, 'linkc', input.lookup.placa?.toUpperCase());
+  // The car is already in the yard when a LinkC journey starts.
+  const journey = new Journey(workflowInfo().workflowId, 'linkc', input.lookup.placa?.toUpperCase(), 'active');
   const polling = input.polling ?? DEFAULT_POLLING;
   let stay: Stay | undefined;
   /** Money captured for the current amount due and not yet registered with LinkC. */
