@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { requireBinary } from '../../scripts/temporal-binaries';
-import { eventually, startStack, type Stack } from '../support/stack';
+import { eventually, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 import { workflowBundle } from '../support/temporal';
 
 let stack: Stack;
@@ -155,6 +155,14 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
       if (c.field) expect({ case: c.name, fields: res.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ case: c.name, fields: expect.arrayContaining([c.field]) });
     }
     // the journey the bad requests aimed at is untouched
+    expect((await stack.api(`/v1/journeys/${id}`)).body.state).toBe('entering');
+
+    // another backend service (another API key) cannot see or drive it
+    const other = { 'x-api-key': OTHER_API_KEY };
+    expect((await stack.api(`/v1/journeys/${id}`, { headers: other })).status).toBe(404);
+    expect((await stack.api(`/v1/journeys/${id}/cancel`, { headers: other, body: {} })).status).toBe(404);
+    const listed = await stack.api('/v1/journeys?provider=parkingplus', { headers: other });
+    expect(listed.body.journeys.some((j: { id: string }) => j.id === id)).toBe(false);
     expect((await stack.api(`/v1/journeys/${id}`)).body.state).toBe('entering');
   });
 

@@ -14,6 +14,8 @@ import { JOURNEY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes
 import { workflowBundle } from './temporal';
 
 export const API_KEY = 'e2e-test-api-key';
+/** A second backend service: it must not see the first one's journeys. */
+export const OTHER_API_KEY = 'e2e-other-backend-key';
 
 /** The real thing on one machine: Temporal dev server, simulator, worker and API on free ports. */
 export interface Stack {
@@ -56,7 +58,7 @@ export async function startStack(overrides: Record<string, string> = {}, options
     LINKC_BASE_URL: linkcServer.url,
     API_PORT: String(apiPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
-    API_KEYS: API_KEY,
+    API_KEYS: `${API_KEY},${OTHER_API_KEY}`,
     JOURNEY_POLL_FIRST_MS: '200',
     JOURNEY_POLL_MAX_MS: '1000',
     UPSTREAM_TIMEOUT_MS: '3000',

@@ -24,7 +24,13 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
   const rethrow = (err: unknown): never => {
     throw problemForTemporalError(err) ?? err;
   };
-  const handleFor = (req: Request) => temporal.workflow.getHandle(parseJourneyId(req.params.id));
+  /** The caller's own journey; someone else's is as unknown as a journey that does not exist. */
+  const handleFor = async (req: Request, res: Response) => {
+    const handle = temporal.workflow.getHandle(parseJourneyId(req.params.id));
+    const { memo } = await handle.describe().catch(rethrow);
+    if (memo?.owner !== res.locals.callerId) throw new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
+    return handle;
+  };
 
   router.post('/journeys', async (req: Request, res: Response) => {
     const key = req.get('Idempotency-Key');
@@ -55,6 +61,7 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
               workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
               // A journey whose first step failed may be retried with the same key; a finished one may not.
               workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+              memo: { owner: res.locals.callerId as string },
             }),
           });
         } catch (err) {
@@ -79,6 +86,7 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
     const journeys = [];
     try {
       for await (const execution of temporal.workflow.list({ query: clauses.join(' AND '), pageSize: query.pageSize })) {
+        if (execution.memo?.owner !== res.locals.callerId) continue; // only the caller's own journeys
         const attributes = execution.typedSearchAttributes;
         journeys.push({
           id: execution.workflowId,
@@ -98,7 +106,7 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
   });
 
   router.get('/journeys/:id', async (req, res) => {
-    res.json(await handleFor(req).query(getJourney).catch(rethrow));
+    res.json(await (await handleFor(req, res)).query(getJourney).catch(rethrow));
   });
 
   // Steps are workflow updates: a synchronous answer, and a validator that refuses a wrong state.
@@ -111,7 +119,7 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
   ] as const;
   for (const step of steps) {
     router.post(`/journeys/:id/${step.path}`, async (req, res) => {
-      const handle = handleFor(req);
+      const handle = await handleFor(req, res);
       const body = parseInput(step.body, req.body ?? {}, 'body');
       const key = req.get('Idempotency-Key');
       if (key !== undefined) parseInput(IdempotencyKey, key, 'header', 'Idempotency-Key');
