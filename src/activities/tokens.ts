@@ -1,3 +1,7 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
+import { UpstreamUnauthorized } from './http';
+
 // Access tokens for one upstream credential, refreshed on demand. Everything that refreshes goes
 // through one TokenSource per credential and process, which shares one in-flight refresh among all
 // concurrent callers; across processes the account workflow serialises refreshes (see
@@ -46,5 +50,26 @@ export class TokenSource {
       .then((token) => (this.cached = token))
       .finally(() => (this.inFlight = undefined));
     return this.inFlight;
+  }
+}
+
+/**
+ * One upstream call with a bearer token. On a 401: one refresh (shared by concurrent callers),
+ * then one retry; a freshly refreshed token refused again means the credential is dead.
+ */
+export async function withBearerToken<T>(tokens: TokenSource, where: string, send: (authorization: string) => Promise<T>): Promise<T> {
+  const token = await tokens.current();
+  try {
+    return await send(`Bearer ${token}`);
+  } catch (err) {
+    if (!(err instanceof UpstreamUnauthorized)) throw err;
+  }
+  const fresh = await tokens.refreshed(token);
+  try {
+    return await send(`Bearer ${fresh}`);
+  } catch (err) {
+    if (!(err instanceof UpstreamUnauthorized)) throw err;
+    tokens.forget();
+    throw ApplicationFailure.nonRetryable(`${where}: refused a freshly refreshed token`, FailureType.AuthExpired);
   }
 }

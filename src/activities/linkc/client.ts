@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FailureType } from '../../domain/failures';
 import { money, type Money } from '../../domain/money';
 import { callUpstream, parseUpstream, rejectUpstream, UpstreamUnauthorized, type UpstreamRequest, type UpstreamResponse } from '../http';
-import { TokenSource } from '../tokens';
+import { TokenSource, withBearerToken } from '../tokens';
 
 // LinkC client (seed 003; research §2): Bearer tokens from api/autenticacao, re-authenticated
 // once (shared) on a 401; every answer parsed with Zod; amounts as decimal strings.
@@ -129,20 +129,8 @@ export class LinkcClient {
     return { token: answer.token, expiresAtMs: Date.parse(answer.expiracao_datahora) };
   }
 
-  private async authorized(req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {
-    const token = await this.tokens.current();
-    try {
-      return await this.send({ ...req, headers: { authorization: `Bearer ${token}` } });
-    } catch (err) {
-      if (!(err instanceof UpstreamUnauthorized)) throw err;
-    }
-    const fresh = await this.tokens.refreshed(token);
-    try {
-      return await this.send({ ...req, headers: { authorization: `Bearer ${fresh}` } });
-    } catch (err) {
-      if (err instanceof UpstreamUnauthorized) throw ApplicationFailure.nonRetryable('linkc: a fresh token was refused', FailureType.AuthExpired);
-      throw err;
-    }
+  private authorized(req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {
+    return withBearerToken(this.tokens, `linkc ${req.method} ${req.path.split('?')[0]}`, (authorization) => this.send({ ...req, headers: { authorization } }));
   }
 
   private send(req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
 import { callUpstream, parseUpstream, rejectUpstream, UpstreamUnauthorized, type UpstreamRequest, type UpstreamResponse } from '../http';
 import { CurrentSession, FinalizedSession, PaymentStatus, TokenResponse } from './schemas';
-import { type TokenSource } from '../tokens';
+import { withBearerToken, type TokenSource } from '../tokens';
 
 export interface ParkingPlusSettings {
   baseUrl: string;
@@ -100,24 +100,9 @@ export class ParkingPlusClient {
     };
   }
 
-  /** One call with the account's bearer token; on 401: refresh once (shared), then retry once. */
-  private async authorized(tokens: TokenSource, req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {
-    const token = await tokens.current();
-    try {
-      return await this.send({ ...req, headers: { authorization: `Bearer ${token}` } });
-    } catch (err) {
-      if (!(err instanceof UpstreamUnauthorized)) throw err;
-    }
-    const fresh = await tokens.refreshed(token);
-    try {
-      return await this.send({ ...req, headers: { authorization: `Bearer ${fresh}` } });
-    } catch (err) {
-      if (err instanceof UpstreamUnauthorized) {
-        tokens.forget();
-        throw ApplicationFailure.nonRetryable(`parkingplus ${req.method} ${req.path}: refused a freshly refreshed token`, FailureType.AuthExpired);
-      }
-      throw err;
-    }
+  /** One call with the account's bearer token (a 401 refreshes once, shared, then retries once). */
+  private authorized(tokens: TokenSource, req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {
+    return withBearerToken(tokens, `parkingplus ${req.method} ${req.path}`, (authorization) => this.send({ ...req, headers: { authorization } }));
   }
 
   private send(req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {

@@ -1,4 +1,5 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { escapeHtml } from '../../domain/html';
 import express, { Router } from 'express';
 import { type Logger } from 'pino';
 import { RedirectRejected, verifyEpxRedirect } from '../../activities/epx/client';
@@ -74,6 +75,5 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
 }
 
 function page(title: string, text: string, status = ''): string {
-  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1 id="result" data-status="${status}">${escape(title)}</h1><p>${escape(text)}</p></body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1 id="result" data-status="${status}">${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`;
 }

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { type Request, type Response } from 'express';
+import { escapeHtml } from '../../domain/html';
 import { fromMinorUnits, toMinorUnits } from '../../domain/money';
 import { createSandboxApp, type Sandbox } from '../harness';
 import { Ledger } from '../ledger';
@@ -69,7 +70,7 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     res
       .status(status)
       .type('application/xml')
-      .send(`<RESPONSE><FIELDS>${Object.entries(fields).map(([k, v]) => `<FIELD KEY="${k}">${escape(v)}</FIELD>`).join('')}</FIELDS></RESPONSE>`);
+      .send(`<RESPONSE><FIELDS>${Object.entries(fields).map(([k, v]) => `<FIELD KEY="${k}">${escapeHtml(v)}</FIELD>`).join('')}</FIELDS></RESPONSE>`);
   const byTac = (tac: string) => [...transactions.values()].find((t) => t.tac === tac);
   const keyMatches = (body: Record<string, unknown>) => Object.entries(key).every(([k, v]) => body[k] === v);
 
@@ -132,9 +133,9 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     res.type('html').send(`<!doctype html><html><head><meta charset="utf-8"><title>EPX secure payment (sandbox)</title></head><body>
 <h1>Pay ${fromMinorUnits(tx.amountMinor)}</h1>
 <form method="post" action="/browserpost">
-<input type="hidden" name="TAC" value="${escape(tx.tac)}"><input type="hidden" name="TRAN_NBR" value="${tx.tranNbr}">
+<input type="hidden" name="TAC" value="${escapeHtml(tx.tac)}"><input type="hidden" name="TRAN_NBR" value="${tx.tranNbr}">
 <input type="hidden" name="AMOUNT" value="${fromMinorUnits(tx.amountMinor)}"><input type="hidden" name="TRAN_GROUP" value="SALE">
-<input type="hidden" name="REDIRECT_URL" value="${escape(tx.redirectUrl)}">
+<input type="hidden" name="REDIRECT_URL" value="${escapeHtml(tx.redirectUrl)}">
 <label>Card number <input id="card_number" name="ACCOUNT_NBR" autocomplete="cc-number" required></label><br>
 <label>Expiry (YYMM) <input id="exp_date" name="EXP_DATE"></label><br>
 <label>CVV <input id="cvv" name="CVV2"></label><br>
@@ -147,8 +148,8 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     if ('error' in result) return void res.status(400).type('html').send(`<h1 id="result">Payment refused (${result.error})</h1>`);
     // Post-redirect: the browser carries the result to the merchant.
     res.type('html').send(`<!doctype html><html><body onload="document.forms[0].submit()">
-<form method="post" action="${escape(result.redirectUrl)}">${Object.entries(result.fields)
-      .map(([k, v]) => `<input type="hidden" name="${k}" value="${escape(v)}">`)
+<form method="post" action="${escapeHtml(result.redirectUrl)}">${Object.entries(result.fields)
+      .map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`)
       .join('')}<noscript><button type="submit">Continue</button></noscript></form></body></html>`);
   });
 
@@ -190,6 +191,3 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
   return { ...sandbox, transactions, ledger, mac, browserPost };
 }
 
-function escape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}

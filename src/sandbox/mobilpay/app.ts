@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { escapeHtml } from '../../domain/html';
 import { type Request, type Response } from 'express';
 import { fromMinorUnits } from '../../domain/money';
 import { createSandboxApp, type Sandbox } from '../harness';
@@ -194,24 +195,23 @@ export function ipnBody(order: NetopiaOrder) {
   };
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function cardPage(order: NetopiaOrder): string {
   const amount = `${fromMinorUnits(order.amountMinor)} ${order.currency}`;
   return `<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>NETOPIA Payments (sandbox)</title></head><body>
-<h1>Plată ${escape(amount)}</h1><p>${escape(order.description)}</p>
+<h1>Plată ${escapeHtml(amount)}</h1><p>${escapeHtml(order.description)}</p>
 <form method="post" action="/payment/card/page/${order.ntpID}">
 <label>Card number <input id="card_number" name="card_number" autocomplete="cc-number" inputmode="numeric" required></label><br>
 <label>Expiry <input id="exp_date" name="exp_date" placeholder="MM/YY" autocomplete="cc-exp"></label><br>
 <label>CVV <input id="cvv" name="cvv" autocomplete="cc-csc"></label><br>
 <label>Card holder <input id="holder" name="holder" value="Test Test"></label><br>
-<button id="pay" type="submit">Pay ${escape(amount)}</button></form></body></html>`;
+<button id="pay" type="submit">Pay ${escapeHtml(amount)}</button></form></body></html>`;
 }
 
 function resultPage(order: NetopiaOrder): string {
   const ok = order.status === 3 || order.status === 5;
   const text = ok ? 'Payment approved' : order.status === 8 ? 'Payment refunded' : order.status === 4 ? 'Payment canceled' : `Payment declined: ${order.message} (${order.code})`;
-  const back = order.redirectUrl ? `<p><a id="back" href="${escape(order.redirectUrl)}">Back to the merchant</a></p>` : '';
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(text)}</title></head><body>
-<h1 id="result" data-status="${order.status}">${escape(text)}</h1>${back}</body></html>`;
+  const back = order.redirectUrl ? `<p><a id="back" href="${escapeHtml(order.redirectUrl)}">Back to the merchant</a></p>` : '';
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(text)}</title></head><body>
+<h1 id="result" data-status="${order.status}">${escapeHtml(text)}</h1>${back}</body></html>`;
 }

@@ -1,4 +1,5 @@
 import { fromMinorUnits } from '../../domain/money';
+import { escapeHtml } from '../../domain/html';
 import { type PaymentOrder } from './model';
 
 // The hosted page behind pay_url: a real HTML form where the driver types the card.
@@ -29,7 +30,6 @@ export function judgeCard(processor: 'mobilpay' | 'epx', cardNumber: string, cvv
   return EPX_CARDS[digits] ?? { status: 'error', reason: 'card declined' };
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function payPage(order: PaymentOrder, parkingName: string): string {
   const amount = `${fromMinorUnits(order.amountMinor)} ${order.currency}`;
@@ -37,20 +37,20 @@ export function payPage(order: PaymentOrder, parkingName: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parking+Plus payment</title></head>
 <body>
-<h1>Pay ${escape(amount)}</h1>
-<p>${escape(parkingName)} — order ${order.id}</p>
+<h1>Pay ${escapeHtml(amount)}</h1>
+<p>${escapeHtml(parkingName)} — order ${order.id}</p>
 <form method="post" action="/api/payment/pay/${order.id}">
   <label>Processor <select name="processor" id="processor"><option value="mobilpay">MobilPay</option><option value="epx">EPX</option></select></label><br>
   <label>Card number <input name="card_number" id="card_number" autocomplete="cc-number" inputmode="numeric" required></label><br>
   <label>Expiry (MM/YY) <input name="exp_date" id="exp_date" autocomplete="cc-exp"></label><br>
   <label>CVV <input name="cvv" id="cvv" autocomplete="cc-csc"></label><br>
-  <button type="submit" id="pay">Pay ${escape(amount)}</button>
+  <button type="submit" id="pay">Pay ${escapeHtml(amount)}</button>
 </form>
 </body></html>`;
 }
 
 export function resultPage(order: PaymentOrder): string {
   const text = order.status === 'confirmed' ? 'Payment confirmed' : `Payment failed: ${order.declineReason ?? 'declined'}`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(text)}</title></head>
-<body><h1 id="result" data-status="${order.status}">${escape(text)}</h1><p>order ${order.id}</p></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(text)}</title></head>
+<body><h1 id="result" data-status="${order.status}">${escapeHtml(text)}</h1><p>order ${order.id}</p></body></html>`;
 }
