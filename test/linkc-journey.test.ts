@@ -2,9 +2,12 @@ import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, type WorkflowHand
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createLinkcActivities } from '../src/activities/linkc/activities';
+import { createPaymentAttemptActivities } from '../src/activities/payment-attempts';
 import { type LinkcClient } from '../src/activities/linkc/client';
 import { linkcJourney } from '../src/workflows';
+import { type LinkcJourneyInput } from '../src/workflows/linkc-journey';
 import { getJourney, payJourney, startJourney, type JourneyView } from '../src/workflows/messages';
 import { paymentWorkflowId } from '../src/workflows/payment-messages';
 import { FakeLinkcClient, FakePayments } from './support/fake-linkc';
@@ -20,7 +23,9 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function run<T>(fn: (ctx: { linkc: FakeLinkcClient; payments: FakePayments; start: () => Promise<{ handle: WorkflowHandle<typeof linkcJourney>; first: JourneyView }> }) => Promise<T>): Promise<T> {
+type Start = (input?: Partial<LinkcJourneyInput>) => Promise<{ handle: WorkflowHandle<typeof linkcJourney>; first: JourneyView }>;
+
+async function run<T>(fn: (ctx: { linkc: FakeLinkcClient; payments: FakePayments; start: Start }) => Promise<T>): Promise<T> {
   const linkc = new FakeLinkcClient();
   const payments = new FakePayments();
   const taskQueue = `linkc-${randomUUID()}`;
@@ -28,16 +33,16 @@ async function run<T>(fn: (ctx: { linkc: FakeLinkcClient; payments: FakePayments
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: { ...createLinkcActivities({ client: linkc as unknown as LinkcClient }), ...payments.activities },
+    activities: { ...createLinkcActivities({ client: linkc as unknown as LinkcClient }), ...payments.activities, ...createPaymentAttemptActivities({ temporal: env.client }) },
   });
   const started: string[] = [];
-  const start = async () => {
+  const start: Start = async (extra = {}) => {
     const workflowId = `journey-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
     started.push(workflowId);
     const operation = new WithStartWorkflowOperation(linkcJourney, {
       workflowId,
       taskQueue,
-      args: [{ lookup: { localizador: '1234567890' }, requestHash: 'h', polling: { firstMs: 30_000, maxMs: 60_000 } }],
+      args: [{ lookup: { localizador: '1234567890' }, requestHash: 'h', polling: { firstMs: 30_000, maxMs: 60_000 }, ...extra }],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     });
     const first = await env.client.workflow.executeUpdateWithStart(startJourney, { args: [{ requestHash: 'h' }], startWorkflowOperation: operation });
@@ -67,7 +72,7 @@ describe('LinkC journey (time-skipping)', () => {
 
       const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
       expect(view).toMatchObject({ status: 'pending', redirectUrl: expect.stringContaining('pay.example'), amount: { value: '7.50' } });
-      payments.capture(view.paymentId);
+      payments.capture(view.paymentId, await env.currentTimeMs());
       await env.sleep(MINUTE);
       const paid = await handle.query(getJourney);
       expect(paid.state).toBe('paid');
@@ -93,7 +98,7 @@ describe('LinkC journey (time-skipping)', () => {
 
       const view = await handle.executeUpdate(payJourney, { args: [{ method: 'epx' }] });
       expect(view.amount!.value).toBe('7.50');
-      payments.capture(view.paymentId);
+      payments.capture(view.paymentId, await env.currentTimeMs());
       await env.sleep(MINUTE);
       expect(await stateOf(handle)).toBe('paid');
       expect(linkc.submissions).toEqual([{ id: 'tx-2', outcome: 'registered' }]);
@@ -106,7 +111,7 @@ describe('LinkC journey (time-skipping)', () => {
       const { handle } = await start();
       linkc.down = true; // LinkC's payment endpoint is down for a while
       const first = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
-      payments.capture(first.paymentId);
+      payments.capture(first.paymentId, await env.currentTimeMs());
       await env.sleep(7 * MINUTE);
       const relooked = await handle.query(getJourney);
       expect(relooked).toMatchObject({ state: 'awaiting_payment', amount: { value: '7.50' } });
@@ -114,7 +119,7 @@ describe('LinkC journey (time-skipping)', () => {
       linkc.down = false;
       const difference = await handle.executeUpdate(payJourney, { args: [{ method: 'epx' }] });
       expect(difference.amount!.value).toBe('2.50');
-      payments.capture(difference.paymentId);
+      payments.capture(difference.paymentId, await env.currentTimeMs());
       await env.sleep(MINUTE);
       expect(await stateOf(handle)).toBe('paid');
       expect(payments.opened.map((o) => o.amount)).toEqual(['5.00', '2.50']);
@@ -131,11 +136,16 @@ describe('LinkC journey (time-skipping)', () => {
       linkc.transientFailures = 2;
       linkc.loseNextAnswer = true;
       const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
-      payments.capture(view.paymentId);
+      payments.capture(view.paymentId, await env.currentTimeMs());
       await env.sleep(2 * MINUTE);
       expect(await stateOf(handle)).toBe('paid');
-      expect(linkc.submissions).toEqual([{ id: 'tx-1', outcome: 'registered' }]);
+      // The retry after the lost answer submits the same id: LinkC says it is used, so it was ours.
+      expect(linkc.submissions).toEqual([
+        { id: 'tx-1', outcome: 'registered' },
+        { id: 'tx-1', outcome: 'reused' },
+      ]);
       expect(linkc.paidMinor).toBe(750);
+      expect(payments.refunds).toEqual([]);
     });
   });
 
@@ -145,7 +155,7 @@ describe('LinkC journey (time-skipping)', () => {
       const { handle } = await start();
       linkc.down = true;
       const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
-      payments.capture(view.paymentId);
+      payments.capture(view.paymentId, await env.currentTimeMs());
       await env.sleep(MINUTE);
       linkc.paidMinor += 250; // the driver also paid R$ 2,50 at the kiosk
       linkc.down = false;
@@ -165,7 +175,7 @@ describe('LinkC journey (time-skipping)', () => {
       linkc.enteredMinutesAgo(50, await env.currentTimeMs());
       const { handle } = await start();
       const view = await handle.executeUpdate(payJourney, { args: [{ method: 'epx' }] });
-      payments.capture(view.paymentId);
+      payments.capture(view.paymentId, await env.currentTimeMs());
       await env.sleep(MINUTE);
       expect(await stateOf(handle)).toBe('paid');
       await env.sleep(20 * MINUTE); // still in the yard past exitBy, into a new hour
@@ -184,6 +194,108 @@ describe('LinkC journey (time-skipping)', () => {
       linkc.inYard = false;
       expect((await handle.result()).state).toBe('completed');
       expect(linkc.submissions).toEqual([]);
+    });
+  });
+});
+
+// The money findings of the payment-collection issue, one test each (each failed before the fix).
+describe('LinkC journey money (time-skipping)', () => {
+  test('two pays at once, or 100 ms apart, open one order; another method meanwhile is refused', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle } = await start();
+      const pay = (method: 'mobilpay' | 'epx') => handle.executeUpdate(payJourney, { args: [{ method }] });
+      const [a, b] = await Promise.all([pay('mobilpay'), pay('mobilpay')]);
+      const c = await pay('mobilpay');
+      expect(new Set([a.paymentId, b.paymentId, c.paymentId]).size).toBe(1);
+      const refused = await pay('epx').catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toMatch(/mobilpay payment .* is under way/);
+      expect(payments.opened.map((o) => o.orderId)).toEqual([a.paymentId]);
+
+      payments.capture(a.paymentId, await env.currentTimeMs());
+      await env.sleep(MINUTE);
+      expect(await stateOf(handle)).toBe('paid');
+      expect(payments.heldMinor()).toBe(750);
+      expect(linkc.paidMinor).toBe(750);
+    });
+  });
+
+  test('a registration whose answer is lost, then LinkC down past the window: booked money is kept, not refunded', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle } = await start();
+      linkc.loseNextAnswer = true;
+      linkc.outageAfterLostAnswer = true;
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      payments.capture(view.paymentId, await env.currentTimeMs());
+      await env.sleep(7 * MINUTE); // the 5-minute id lapses while LinkC answers nothing
+      linkc.outage = false;
+      await env.sleep(2 * MINUTE);
+      expect(await stateOf(handle)).toBe('paid');
+      expect(linkc.paidMinor).toBe(750);
+      expect(payments.refunds).toEqual([]);
+      expect(payments.heldMinor()).toBe(750);
+    });
+  });
+
+  test('a processor that cannot take BRL is refused with CurrencyNotAccepted before any order is opened', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle } = await start({ processors: { mobilpay: { currencies: ['RON', 'BRL'] }, epx: { currencies: ['USD'] } } });
+      const refused = await handle.executeUpdate(payJourney, { args: [{ method: 'epx' }] }).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'CurrencyNotAccepted' });
+      expect(payments.opened).toEqual([]);
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      expect(view.amount).toEqual({ value: '7.50', currency: 'BRL' });
+    });
+  });
+
+  test('an OSA stay with money due is never shown paid: the start is refused, the journey failed NotPayableHere', async () => {
+    await run(async ({ linkc, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      linkc.osa = true;
+      const refused = await start().catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'NotPayableHere' });
+    });
+  });
+
+  test('an OSA stay paid at the garage: exit allowed until validade, then failed NotPayableHere — no busy loop', async () => {
+    await run(async ({ linkc, start }) => {
+      const now = await env.currentTimeMs();
+      linkc.enteredMinutesAgo(90, now);
+      linkc.osa = true;
+      linkc.osaPaidUntilMs = now + 2 * MINUTE;
+      const { handle, first } = await start();
+      expect(first).toMatchObject({ state: 'paid' });
+      expect(first.amount).toBeUndefined();
+      await env.sleep(15 * MINUTE); // still in the yard, validade long past
+      const view = await handle.query(getJourney);
+      expect(view.state).toBe('failed');
+      expect(view.failure).toMatchObject({ type: 'NotPayableHere' });
+      const history = await handle.fetchHistory();
+      expect(history.events!.length).toBeLessThan(100);
+    });
+  });
+
+  test('an unpaid stay waiting for hours continues as new, keeps its story, and can still be paid', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(20, await env.currentTimeMs());
+      const { handle, first } = await start({ historyLimit: 150 });
+      await env.sleep(3 * 60 * MINUTE); // a new transaction every 5 minutes: ~36 look-ups
+      const latest = env.client.workflow.getHandle(first.id);
+      expect((await latest.describe()).runId).not.toBe(handle.firstExecutionRunId);
+      expect((await latest.fetchHistory()).events!.length).toBeLessThan(200);
+      const view = await handle.query(getJourney);
+      expect(view.state).toBe('awaiting_payment');
+      expect(view.timeline[0]).toEqual(first.timeline[0]);
+      const pay = await latest.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      payments.capture(pay.paymentId, await env.currentTimeMs());
+      await env.sleep(MINUTE);
+      expect(await stateOf(latest)).toBe('paid');
+      expect(linkc.paidMinor).toBe(payments.heldMinor());
     });
   });
 });

@@ -89,7 +89,7 @@ test('captures − refunds ≤ 1 per journey, whatever the interleaving', async 
 
       const results: PaymentView[] = [];
       for (const a of attempts) results.push(await env.client.workflow.getHandle(a.workflowId).result());
-      const net = (mobilPay.ledger.netCapturesByJourney()[journeyId] ?? 0) + (epx.ledger.netCapturesByJourney()[journeyId] ?? 0);
+      const net = (mobilPay.ledger.holdingOrdersByJourney()[journeyId] ?? 0) + (epx.ledger.holdingOrdersByJourney()[journeyId] ?? 0);
       expect(net).toBeGreaterThanOrEqual(0);
       expect(net).toBeLessThanOrEqual(1);
       expect(net).toBe(results.filter((r) => r.status === 'captured').length);

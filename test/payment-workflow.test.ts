@@ -27,7 +27,8 @@ async function attempt(journeyId: string, n: number, method: 'mobilpay' | 'epx',
 }
 
 const journey = () => `journey-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-const net = (sandbox: { ledger: { netCapturesByJourney(): Record<string, number> } }, id: string) => sandbox.ledger.netCapturesByJourney()[id] ?? 0;
+const net = (sandbox: { ledger: { holdingOrdersByJourney(): Record<string, number> } }, id: string) =>
+  sandbox.ledger.holdingOrdersByJourney()[id] ?? 0;
 
 describe('payment workflow (time-skipping, against the processor simulators)', () => {
   test('capture: the hosted page, the signed notification, captured', async () => {

@@ -10,7 +10,8 @@ import { createMobilPaySandbox, type MobilPaySandbox } from '../src/sandbox/mobi
 import { SANDBOX_NETOPIA_PUBLIC_KEY } from '../src/sandbox/mobilpay/sandbox-keys';
 
 // The processors' clients against their simulators: the documented codes, deduplication,
-// refunds, the IPN and its resending, the TAC rules.
+// refunds, the IPN and its resending, the TAC rules, NETOPIA's antifraud review, and when the
+// money moved by the processor's own record.
 
 let mobilPay: MobilPaySandbox;
 let epx: EpxSandbox;
@@ -22,8 +23,8 @@ let mobilpay: MobilPayClient;
 let epxClient: EpxClient;
 
 beforeAll(async () => {
-  mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 4, delayMs: 10 } });
-  epx = createEpxSandbox();
+  mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 4, delayMs: 10 }, review: { outcome: 'decline', afterMs: 250 } });
+  epx = createEpxSandbox({ currency: 'RON' });
   servers = [await listen(mobilPay.app, 0), await listen(epx.app, 0)];
   // A merchant endpoint whose answers the tests script (errorType 1 = try again).
   const merchant = express();
@@ -47,6 +48,19 @@ beforeEach(() => {
 const amount = { value: '10.50', currency: 'RON' };
 const until = async (check: () => boolean) => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+};
+/** The payment statuses of the IPNs received for an order, in the order they arrived. */
+const ipnStatuses = (orderId: string) =>
+  received
+    .map((r) => JSON.parse(r.body) as { order: { orderID: string }; payment: { status: number } })
+    .filter((b) => b.order.orderID === orderId)
+    .map((b) => b.payment.status);
+const EPX_KEY = { CUST_NBR: '9001', MERCH_NBR: '900300', DBA_NBR: '2', TERMINAL_NBR: '77' };
+const ANTIFRAUD = '9900005786662552';
+const between = (iso: string | undefined, fromMs: number, toMs: number) => {
+  const ms = Date.parse(iso ?? '');
+  expect(ms).toBeGreaterThanOrEqual(fromMs);
+  expect(ms).toBeLessThanOrEqual(toMs);
 };
 async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await promise.then(() => undefined, (e: unknown) => e);
@@ -74,7 +88,7 @@ describe('MobilPay (NETOPIA v2)', () => {
     ['9900004810225098', 'captured', undefined],
     ['9900541631437790', 'declined', 'Expired card (19)'],
     ['9900518572831942', 'declined', 'Insufficient funds (20)'],
-    ['9900005786662552', 'declined', 'Transaction declined by antifraud (36)'],
+    [ANTIFRAUD, 'in_review', undefined],
     ['1234567890123456', 'declined', 'Transaction declined (35)'],
   ])('card %s → %s', async (card, state, reason) => {
     const orderId = `card-${card}.1`;
@@ -82,6 +96,42 @@ describe('MobilPay (NETOPIA v2)', () => {
     expect((await mobilpay.status(orderId)).state).toBe('pending');
     mobilPay.payWithCard(opened.processorRef, card, '111');
     expect(await mobilpay.status(orderId)).toMatchObject({ state, reason });
+    // wait for the review's decision, so that its IPN does not land in a later test
+    if (state === 'in_review') await until(() => ipnStatuses(orderId).length >= 2);
+  });
+
+  test('the antifraud card: in review (13) with an IPN, then declined by antifraud (36) with another', async () => {
+    const opened = await open('review.1');
+    mobilPay.payWithCard(opened.processorRef, ANTIFRAUD, '111');
+    expect(await mobilpay.status('review.1')).toMatchObject({ state: 'in_review', reason: undefined, captured: undefined });
+    await until(() => ipnStatuses('review.1').length >= 2);
+    expect(ipnStatuses('review.1')).toEqual([13, 12]);
+    expect(await mobilpay.status('review.1')).toMatchObject({ state: 'declined', reason: 'Transaction declined by antifraud (36)' });
+    expect(mobilPay.ledger.entries.some((e) => e.reference === 'review.1')).toBe(false);
+  });
+
+  test('capturedAt is when the processor took the money (its clock), not when we looked; captured is the amount', async () => {
+    const opened = await open('when.1');
+    try {
+      mobilPay.clock.advance(3_600_000);
+      const before = mobilPay.clock.now();
+      mobilPay.payWithCard(opened.processorRef, '9900004810225098', '111');
+      const after = mobilPay.clock.now();
+      mobilPay.clock.advance(2 * 3_600_000);
+      const status = await mobilpay.status('when.1');
+      expect(status).toMatchObject({ state: 'captured', captured: '10.50' });
+      between(status.capturedAt, before, after);
+      expect(status.capturedAt).toBe(mobilPay.ledger.entries.find((e) => e.reference === 'when.1')!.at);
+      await until(() => ipnStatuses('when.1').length >= 1);
+      expect(JSON.parse(received.find((r) => r.body.includes('"when.1"'))!.body).payment.operationDate).toBe(status.capturedAt);
+
+      mobilPay.clock.advance(3_600_000);
+      await mobilpay.credit('when.1', opened.processorRef, amount);
+      const refunded = await mobilpay.status('when.1');
+      expect(refunded).toMatchObject({ state: 'refunded', captured: '10.50', refunded: '10.50', capturedAt: status.capturedAt });
+    } finally {
+      mobilPay.clock.reset();
+    }
   });
 
   test('the IPN is signed as NETOPIA signs it, and sent again while the merchant answers errorType 1', async () => {
@@ -124,13 +174,74 @@ describe('MobilPay (NETOPIA v2)', () => {
     const paid = await open('partial.1');
     mobilPay.payWithCard(paid.processorRef, '9900004810225098', '111');
     await mobilpay.credit('partial.1', paid.processorRef, { value: '2.50', currency: 'RON' });
-    expect(await mobilpay.status('partial.1')).toMatchObject({ state: 'captured', refunded: '2.50' });
+    expect(await mobilpay.status('partial.1')).toMatchObject({ state: 'captured', captured: '10.50', refunded: '2.50' });
     expect(mobilPay.ledger.entries.filter((e) => e.reference === 'partial.1').map((e) => [e.kind, e.amountMinor])).toEqual([['capture', 1050], ['refund', 250]]);
+    const books = (await (await fetch(`${servers[0]!.url}/__sandbox/ledger`)).json()) as Record<string, Record<string, unknown>>;
+    expect(books.heldByOrder!['partial.1']).toEqual({ currency: 'RON', capturedMinor: 1050, refundedMinor: 250, heldMinor: 800 });
+    expect(books.heldByJourney!.partial).toEqual({ RON: 800 });
+    expect(books.holdingOrdersByJourney!.partial).toBe(1);
   });
 
   test('an injected failure is a retryable UpstreamUnavailable', async () => {
     mobilPay.faults.add({ path: '/operation/status', status: 502 });
     expect(await failure(mobilpay.status('j1.1'))).toMatchObject({ type: FailureType.UpstreamUnavailable, nonRetryable: false });
+  });
+});
+
+describe('MobilPay antifraud review held until decided', () => {
+  let held: MobilPaySandbox;
+  let server: Listening;
+  let client: MobilPayClient;
+  beforeAll(async () => {
+    held = createMobilPaySandbox({ notifyRetry: { attempts: 2, delayMs: 10 }, review: { outcome: 'hold' } });
+    server = await listen(held.app, 0);
+    const posSignature = 'XXXX-XXXX-XXXX-XXXX-XXXX';
+    client = new MobilPayClient({ baseUrl: server.url, apiKey: 'sandbox-mobilpay-api-key', posSignature, timeoutMs: 2000 });
+  });
+  afterAll(() => server.close());
+  const open = (orderId: string) =>
+    client.startOrder({ orderId, amount, description: 'test', notifyUrl: `${receiver.url}/ipn`, redirectUrl: 'http://127.0.0.1/return' });
+  const decide = (orderId: string, outcome: string) =>
+    fetch(`${server.url}/__sandbox/orders/${orderId}/review`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome }),
+    });
+
+  test('approved after a while → captured, booked and dated at the approval', async () => {
+    const opened = await open('held.1');
+    try {
+      held.payWithCard(opened.processorRef, ANTIFRAUD, '111');
+      held.clock.advance(30 * 60_000);
+      expect((await client.status('held.1')).state).toBe('in_review');
+      expect((await decide('held.1', 'maybe')).status).toBe(400);
+      const before = held.clock.now();
+      expect((await decide('held.1', 'approve')).status).toBe(200);
+      const after = held.clock.now();
+      held.clock.advance(60 * 60_000);
+      const status = await client.status('held.1');
+      expect(status).toMatchObject({ state: 'captured', captured: '10.50' });
+      between(status.capturedAt, before, after);
+      const booked = held.ledger.entries.filter((e) => e.reference === 'held.1').map((e) => [e.kind, e.amountMinor, e.at]);
+      expect(booked).toEqual([['capture', 1050, status.capturedAt]]);
+      expect((await decide('held.1', 'decline')).status).toBe(409); // decided once
+      await until(() => ipnStatuses('held.1').length >= 2);
+      expect(ipnStatuses('held.1')).toEqual([13, 3]);
+    } finally {
+      held.clock.reset();
+    }
+  });
+
+  test('cancel during the review changes nothing; the review still decides', async () => {
+    const opened = await open('held.2');
+    held.payWithCard(opened.processorRef, ANTIFRAUD, '111');
+    await client.cancel('held.2');
+    expect(held.orders.get('held.2')).toMatchObject({ status: 13, message: 'Payment in review (antifraud)' });
+    expect((await client.status('held.2')).state).toBe('in_review');
+    expect(held.decideReview('held.2', 'decline')!.status).toBe(12);
+    expect(await client.status('held.2')).toMatchObject({ state: 'declined', reason: 'Transaction declined by antifraud (36)' });
+    expect(held.ledger.entries.some((e) => e.reference === 'held.2')).toBe(false);
+    await until(() => ipnStatuses('held.2').length >= 2);
   });
 });
 
@@ -174,11 +285,51 @@ describe('EPX (Browser Post)', () => {
     await epxClient.refund('status.1', amount);
     await epxClient.refund('status.1', amount);
     expect((await epxClient.status('status.1')).state).toBe('refunded');
-    expect(epx.ledger.entries.filter((e) => e.reference === 'status.1').map((e) => e.kind)).toEqual(['capture', 'refund']);
+    const booked = epx.ledger.entries.filter((e) => e.reference === 'status.1').map((e) => [e.kind, e.currency]);
+    expect(booked).toEqual([['capture', 'RON'], ['refund', 'RON']]);
 
     const declined = await open('status.2');
     const tx2 = epx.transactions.get(declined.processorRef)!;
     epx.browserPost({ TAC: tacOf(declined.redirectUrl), TRAN_NBR: tx2.tranNbr, ACCOUNT_NBR: '4000000000000051' });
     expect(await epxClient.status('status.2')).toMatchObject({ state: 'declined', reason: 'INSUFFICIENT FUNDS (51)' });
+  });
+
+  test('capturedAt and captured come from the approval on the processor clock, not the look-up', async () => {
+    const opened = await open('when.1');
+    const tx = epx.transactions.get(opened.processorRef)!;
+    try {
+      epx.clock.advance(10 * 60_000);
+      const before = epx.clock.now();
+      epx.browserPost({ TAC: tacOf(opened.redirectUrl), TRAN_NBR: tx.tranNbr, ACCOUNT_NBR: '4000000000000002' });
+      const after = epx.clock.now();
+      epx.clock.advance(3_600_000);
+      const status = await epxClient.status('when.1');
+      expect(status).toMatchObject({ state: 'captured', captured: '10.50', refunded: '0.00' });
+      between(status.capturedAt, before, after);
+      expect(status.capturedAt).toBe(epx.ledger.entries.find((e) => e.reference === 'when.1')!.at);
+      await epxClient.refund('when.1', amount);
+      const refunded = await epxClient.status('when.1');
+      expect(refunded).toMatchObject({ state: 'refunded', captured: '10.50', refunded: '10.50', capturedAt: status.capturedAt });
+    } finally {
+      epx.clock.reset();
+    }
+  });
+
+  test('the books are in the merchant account\'s currency (USD unless configured)', async () => {
+    const books = (await (await fetch(`${servers[1]!.url}/__sandbox/ledger`)).json()) as Record<string, Record<string, unknown>>;
+    expect(books.heldByJourney!.status).toEqual({ RON: 0 });
+    expect(books.holdingOrdersByJourney!.status).toBe(0);
+
+    const usd = createEpxSandbox();
+    const server = await listen(usd.app, 0);
+    try {
+      const client = new EpxClient({ baseUrl: server.url, mac: usd.mac, fourPartKey: EPX_KEY, timeoutMs: 2000 });
+      const dollars = { value: '10.50', currency: 'USD' };
+      const opened = await client.keyExchange({ orderId: 'usd.1', amount: dollars, redirectUrl: 'http://127.0.0.1/back' });
+      usd.browserPost({ TAC: tacOf(opened.redirectUrl), TRAN_NBR: opened.processorRef, ACCOUNT_NBR: '4000000000000002' });
+      expect(usd.ledger.heldByOrder()['usd.1']).toEqual({ currency: 'USD', capturedMinor: 1050, refundedMinor: 0, heldMinor: 1050 });
+    } finally {
+      await server.close();
+    }
   });
 });

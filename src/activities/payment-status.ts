@@ -1,6 +1,8 @@
 // The vocabulary every processor's answers are mapped to. Anything not explicitly final is
 // pending: only an explicit success or failure from the processor decides (then we poll).
-export type ProcessorState = 'pending' | 'captured' | 'declined' | 'refunded';
+// `in_review`: the processor holds the payment for a review (NETOPIA status 13); money may still
+// move either way, so whoever watches the order keeps watching.
+export type ProcessorState = 'pending' | 'in_review' | 'captured' | 'declined' | 'refunded';
 
 export interface ProcessorStatus {
   state: ProcessorState;
@@ -8,8 +10,12 @@ export interface ProcessorStatus {
   processorRef?: string;
   /** Why it was declined, in the processor's words and code. */
   reason?: string;
+  /** How much was captured (decimal string), once money moved. */
+  captured?: string;
   /** How much of a capture was refunded so far (decimal string). */
   refunded?: string;
+  /** When the money moved, by the processor's own record (ISO instant): decides "on time". */
+  capturedAt?: string;
 }
 
 export interface OpenedOrder {

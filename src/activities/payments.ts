@@ -1,11 +1,12 @@
-import { toMinorUnits, type Money } from '../domain/money';
+import { fromMinorUnits, toMinorUnits, type Money } from '../domain/money';
+import { type PaymentMethod } from '../domain/payment-methods';
 import { type EpxClient } from './epx/client';
 import { type MobilPayClient } from './mobilpay/client';
 import { type OpenedOrder, type ProcessorStatus } from './payment-status';
 
 // The thin routing table from a payment method to its processor's client.
 
-export type PaymentMethod = 'mobilpay' | 'epx';
+export type { PaymentMethod };
 
 export interface PaymentDeps {
   mobilpay: MobilPayClient;
@@ -44,16 +45,19 @@ export function createPaymentActivities({ mobilpay, epx, publicBaseUrl }: Paymen
     },
 
     /**
-     * Refunds `amount` of a capture (all of it, or an excess). A full refund twice refunds once;
-     * a partial one carries `refundedBefore`, and is skipped when the processor shows it done.
+     * Refunds the order down to `keep` (what it should still hold): the processor's record says
+     * what is held now, so a retry after a lost answer, or a second call, refunds nothing more.
      */
-    async refundPayment(order: PaymentOrder & { processorRef: string; refundedBefore?: string }): Promise<void> {
-      if (order.refundedBefore !== undefined) {
-        const status = order.method === 'mobilpay' ? await mobilpay.status(order.orderId) : await epx.status(order.orderId);
-        if (status.state === 'refunded' || toMinorUnits(status.refunded ?? '0') >= toMinorUnits(order.refundedBefore) + toMinorUnits(order.amount.value)) return;
-      }
-      if (order.method === 'mobilpay') await mobilpay.credit(order.orderId, order.processorRef, order.amount);
-      else await epx.refund(order.orderId, order.amount);
+    async refundPayment(order: PaymentOrder & { keep: string }): Promise<{ refunded: string }> {
+      const status = order.method === 'mobilpay' ? await mobilpay.status(order.orderId) : await epx.status(order.orderId);
+      if (status.state !== 'captured') return { refunded: '0.00' };
+      const heldMinor = toMinorUnits(status.captured ?? order.amount.value) - toMinorUnits(status.refunded ?? '0');
+      const refundMinor = heldMinor - toMinorUnits(order.keep);
+      if (refundMinor <= 0) return { refunded: '0.00' };
+      const amount = { value: fromMinorUnits(refundMinor), currency: order.amount.currency };
+      if (order.method === 'mobilpay') await mobilpay.credit(order.orderId, status.processorRef ?? '', amount);
+      else await epx.refund(order.orderId, amount);
+      return { refunded: amount.value };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
+import { OPERATORS } from '../registry/operators';
 import { HttpProblem } from './problem';
 
 const BY_FAILURE_TYPE: Record<FailureType, { status: number; title: string }> = {
@@ -13,6 +14,8 @@ const BY_FAILURE_TYPE: Record<FailureType, { status: number; title: string }> = 
   [FailureType.UpstreamContractViolation]: { status: 502, title: 'Unexpected answer from the operator' },
   [FailureType.UpstreamUnavailable]: { status: 503, title: 'Operator unavailable' },
   [FailureType.TransactionExpired]: { status: 409, title: 'Transaction expired' },
+  [FailureType.CurrencyNotAccepted]: { status: 422, title: 'Payment method cannot take this currency' },
+  [FailureType.NotPayableHere]: { status: 422, title: 'Not payable through parkflow' },
 };
 
 /** The problem a business failure from a workflow or activity stands for. */
@@ -40,7 +43,8 @@ export function problemForTemporalError(err: unknown, what = 'journey'): HttpPro
   return undefined;
 }
 
-const FIELD_NAMES: Record<string, string> = { parceiro_id: 'parceiroId' };
+/** Every operator's names of refused fields → ours. */
+const FIELD_NAMES: Record<string, string> = Object.assign({}, ...OPERATORS.map((row) => row.fieldNames));
 function fieldName(upstreamField: string): string {
   return FIELD_NAMES[upstreamField] ?? upstreamField;
 }

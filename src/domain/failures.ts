@@ -19,6 +19,10 @@ export const FailureType = {
   TransactionExpired: 'TransactionExpired',
   /** The journey's account is not linked (or no longer exists). */
   AccountNotLinked: 'AccountNotLinked',
+  /** The chosen processor cannot take the journey's currency: nothing was opened. */
+  CurrencyNotAccepted: 'CurrencyNotAccepted',
+  /** The operator takes this payment itself (e.g. a LinkC OSA partner's stay): parkflow cannot. */
+  NotPayableHere: 'NotPayableHere',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -30,4 +34,6 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.UpstreamContractViolation,
   FailureType.AccountNotLinked,
   FailureType.TransactionExpired,
+  FailureType.CurrencyNotAccepted,
+  FailureType.NotPayableHere,
 ];

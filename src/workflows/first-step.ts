@@ -10,8 +10,9 @@ import { asHandlerFailure } from './support';
  * workflow's first await, so the update that came with the start finds its handler.
  * A failed first step fails the workflow: the same key may then start the journey again.
  */
-export async function firstStep(journey: Journey, requestHash: string, step: () => Promise<void>): Promise<void> {
-  let done = false;
+export async function firstStep(journey: Journey, requestHash: string, step: () => Promise<void>, resumed = false): Promise<void> {
+  // A run continued as new answers a retried start with the journey as it is now.
+  let done = resumed;
   let failure: ApplicationFailure | undefined;
   setHandler(
     startJourney,
@@ -28,6 +29,7 @@ export async function firstStep(journey: Journey, requestHash: string, step: () 
       },
     },
   );
+  if (resumed) return;
   try {
     await step();
   } catch (err) {

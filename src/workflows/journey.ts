@@ -17,6 +17,13 @@ export class Journey {
     this.moveTo(initial);
   }
 
+  /** A journey carried over by continue-as-new: its search attributes are already set. */
+  static restore(view: JourneyView): Journey {
+    const journey = Object.create(Journey.prototype) as Journey;
+    (journey as { view: JourneyView }).view = view;
+    return journey;
+  }
+
   get state(): JourneyStateName {
     return this.view.state;
   }

@@ -2,111 +2,123 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  ParentClosePolicy,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   sleep,
-  startChild,
   workflowInfo,
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { LinkcActivities } from '../activities/linkc/activities';
 import type { Stay, StayLookup } from '../activities/linkc/client';
-import type { PaymentActivities } from '../activities/payments';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { fromMinorUnits, toMinorUnits } from '../domain/money';
+import { type ProcessorTerms } from '../domain/payment-methods';
 import { firstStep } from './first-step';
 import { Journey } from './journey';
-import { cancelJourney, exitJourney, getJourney, payJourney, type JourneyStateName, type JourneyView, type PaymentView } from './messages';
-import { payment } from './payment';
-import { paymentChanged, paymentOrderId, paymentWorkflowId } from './payment-messages';
+import { cancelJourney, exitJourney, getJourney, payJourney, type JourneyView } from './messages';
+import { PaymentCollection, type CollectionState } from './payment-collection';
+import { paymentChanged } from './payment-messages';
 import { applicationFailureOf, asHandlerFailure, backoff } from './support';
 
 // LinkC, pay at exit: look the stay up → nothing due: leave by validade_datahora; something due:
-// charge the driver through our own payment (MobilPay or EPX) → register the payment with LinkC
-// with its transaction id before the id expires. If it expires first: look the stay up again
-// (new id, maybe a new amount) → charge the difference or refund an excess → register. An
-// expired transaction id is never submitted.
+// collect it through our own processor (MobilPay or EPX) → register it with LinkC with its
+// transaction id before the id expires. If it expires first: look the stay up again (new id,
+// maybe a new amount) → collect the difference or refund an excess → register. An expired id is
+// never submitted. What LinkC booked for us is known from its own answers (a used id is ours)
+// or, for an unanswered registration, from the stay's valor_pago; what we hold, from the
+// processors' records. Money kept always ends equal to money LinkC booked.
 
 export interface LinkcJourneyInput {
   lookup: StayLookup;
   requestHash: string;
   polling?: { firstMs: number; maxMs: number };
+  /** The currencies each processor takes (a pay with one that cannot take BRL is refused). */
+  processors?: ProcessorTerms;
+  /** History events after which a waiting journey continues as new. */
+  historyLimit?: number;
+  /** Carried over by continue-as-new. */
+  resume?: LinkcJourneyState;
+}
+
+export interface LinkcJourneyState {
+  view: JourneyView;
+  stay?: Stay;
+  collection: CollectionState;
+  /** Money LinkC booked from our registrations, in minor units. */
+  bookedMinor: number;
+  /** valor_pago when the journey started: what LinkC's record holds beyond it came from us or the kiosk. */
+  paidAtStartMinor: number;
+  /** A registration whose answer never came, settled by the next look-up's valor_pago. */
+  unanswered?: { amountMinor: number; paidBeforeMinor: number };
 }
 
 const retry: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
 const steps = proxyActivities<LinkcActivities>({ startToCloseTimeout: '15s', scheduleToCloseTimeout: '45s', retry });
 const reads = proxyActivities<LinkcActivities>({ startToCloseTimeout: '15s', retry });
-const { refundPayment } = proxyActivities<PaymentActivities>({ startToCloseTimeout: '20s', retry });
 
 const DEFAULT_POLLING = { firstMs: 10_000, maxMs: 10 * 60_000 };
+const DEFAULT_HISTORY_LIMIT = 5_000;
 /** Our payment must be captured this long before the transaction id expires, to register in time. */
 const REGISTRATION_MARGIN_FRACTION = 0.2;
 const MAX_REGISTRATION_MARGIN_MS = 60_000;
 
 export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyView> {
+  const { workflowId } = workflowInfo();
   // The car is already in the yard when a LinkC journey starts.
-  const journey = new Journey(workflowInfo().workflowId, 'linkc', input.lookup.placa?.toUpperCase(), 'active');
+  const journey = input.resume ? Journey.restore(input.resume.view) : new Journey(workflowId, 'linkc', input.lookup.placa?.toUpperCase(), 'active');
+  const state: LinkcJourneyState = input.resume ?? { view: journey.view, collection: PaymentCollection.empty(), bookedMinor: 0, paidAtStartMinor: 0 };
   const polling = input.polling ?? DEFAULT_POLLING;
-  let stay: Stay | undefined;
-  /** Money captured for the current amount due and not yet registered with LinkC. */
-  let collectedMinor = 0;
-  const captured: PaymentView[] = [];
-  /** Per payment attempt, how much of its capture went back as an excess. */
-  const refundedMinor = new Map<string, number>();
-  let attempts = 0;
-  let current: PaymentView | undefined;
+  const collection = new PaymentCollection(state.collection, { journeyId: workflowId, description: `LinkC stay ${input.lookup.localizador ?? input.lookup.placa}`, polling, processors: input.processors });
 
-  const dueMinor = () => (stay ? toMinorUnits(stay.due.value) : 0);
-  const validUntil = () => (stay?.transaction ? Date.parse(stay.transaction.validUntil) : 0);
+  const dueMinor = () => (state.stay ? toMinorUnits(state.stay.due.value) : 0);
+  const validUntil = () => (state.stay?.transaction ? Date.parse(state.stay.transaction.validUntil) : 0);
+  /** Money we hold that LinkC has not booked for us (yet). */
+  const unbookedMinor = () => collection.heldMinor - state.bookedMinor;
+  const owedMinor = () => Math.max(0, dueMinor() - unbookedMinor());
+  const showPayment = () => (journey.view.payment = collection.latest);
   const applyStay = (next: Stay) => {
-    stay = next;
-    journey.view.amount = next.due;
+    state.stay = next;
+    journey.view.amount = next.payableHere ? next.due : undefined;
     journey.view.upstream.localizador = next.localizador;
     journey.setReference(next.localizador);
     journey.setDeadline('transactionValidUntil', next.transaction?.validUntil);
     journey.setDeadline('exitBy', next.exitBy);
     if (next.placa && !journey.view.plate) journey.view.plate = next.placa;
   };
-  const owedMinor = () => Math.max(0, dueMinor() - collectedMinor);
-  const registrationRetry = backoff(polling.firstMs, polling.maxMs);
+  /** Paying here is impossible (an OSA partner's stay): exit is allowed until exitBy, or it is paid at the garage. */
+  const exitAllowedOrFail = (stay: Stay) => {
+    if (stay.payableHere || Date.parse(stay.exitBy) > Date.now()) return true;
+    const message = "this stay is paid at the garage: an OSA partner's stay cannot be paid through LinkC's API";
+    if (journey.state === 'active') throw ApplicationFailure.nonRetryable(message, FailureType.NotPayableHere);
+    journey.fail(FailureType.NotPayableHere, message);
+    return false;
+  };
 
   setHandler(getJourney, () => journey.view);
   setHandler(paymentChanged, (view) => {
-    if (view.paymentId !== current?.paymentId) return;
-    if (view.status === 'captured' && current.status !== 'captured') {
-      collectedMinor += toMinorUnits(view.amount!.value);
-      captured.push(view);
-    }
-    current = view;
-    journey.view.payment = view;
+    collection.onChanged(view);
+    showPayment();
   });
-
 
   setHandler(
     payJourney,
-    async ({ method }) => {
-      if (current?.status === 'pending' && current.redirectUrl) return current;
-      attempts += 1;
-      const amount = { value: fromMinorUnits(owedMinor()), currency: stay!.due.currency };
-      const marginMs = Math.min(MAX_REGISTRATION_MARGIN_MS, (validUntil() - Date.now()) * REGISTRATION_MARGIN_FRACTION);
-      const orderId = paymentOrderId(journey.view.id, attempts);
-      current = { paymentId: orderId, method: method ?? 'mobilpay', redirectUrl: '', status: 'pending', amount };
-      await startChild(payment, {
-        workflowId: paymentWorkflowId(orderId),
-        args: [{ journeyId: journey.view.id, attempt: attempts, method: method ?? 'mobilpay', amount, dueAt: new Date(validUntil() - marginMs).toISOString(), description: `LinkC stay ${stay!.localizador}`, polling }],
-        // A late capture must still be refunded if the journey has moved on.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-      await condition(() => !!current?.redirectUrl || current?.status !== 'pending');
-      journey.view.payment = current;
-      if (!current.redirectUrl) throw ApplicationFailure.nonRetryable(current.reason ?? 'the payment could not be opened', FailureType.UpstreamRejected);
-      return current;
+    async ({ method = 'mobilpay' }) => {
+      const paymentDueAt = () => {
+        const margin = Math.min(MAX_REGISTRATION_MARGIN_MS, (validUntil() - Date.now()) * REGISTRATION_MARGIN_FRACTION);
+        return new Date(validUntil() - margin).toISOString();
+      };
+      try {
+        return await collection.pay(method, () => ({ value: fromMinorUnits(owedMinor()), currency: state.stay!.due.currency }), paymentDueAt);
+      } finally {
+        showPayment();
+      }
     },
     {
-      validator: (_request) => {
+      validator: ({ method = 'mobilpay' }) => {
         journey.require('pay', ['awaiting_payment']);
-        if (owedMinor() === 0 && current?.status !== 'pending') throw ApplicationFailure.nonRetryable('the amount due is already paid; it is being registered', FailureType.WrongState);
+        if (owedMinor() === 0 && !collection.open) throw ApplicationFailure.nonRetryable('the amount due is already paid; it is being registered', FailureType.WrongState);
+        collection.validate(method, state.stay!.due.currency);
       },
     },
   );
@@ -116,7 +128,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     async () => {
       const next = await lookUp();
       if (next && dueMinor() > 0) journey.moveTo('awaiting_payment'); // overstayed: pay the difference first
-      else if (next) journey.moveTo('exiting');
+      else if (next && exitAllowedOrFail(next)) journey.moveTo('exiting');
       return journey.view;
     },
     { validator: () => journey.require('exit', ['paid', 'exiting']) },
@@ -131,7 +143,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     {
       validator: (_request) => {
         journey.require('cancel', ['awaiting_payment', 'paid']);
-        if (collectedMinor > 0 || current?.status === 'pending') throw ApplicationFailure.nonRetryable('a payment is under way: it cannot be cancelled now', FailureType.WrongState);
+        if (collection.open || unbookedMinor() > 0) throw ApplicationFailure.nonRetryable('a payment is under way: it cannot be cancelled now', FailureType.WrongState);
       },
     },
   );
@@ -141,6 +153,9 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     try {
       const next = await reads.lookupLinkcStay(input.lookup);
       applyStay(next);
+      settleUnanswered(next);
+      settleInherited();
+      lookedUpAt = Date.now();
       return next;
     } catch (err) {
       if (applicationFailureOf(err)?.type === FailureType.UpstreamNotFound) return undefined;
@@ -148,102 +163,140 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     }
   }
 
-  // First step: the stay, answered to the caller by the start update.
-  await firstStep(journey, input.requestHash, async () => {
-    applyStay(await steps.lookupLinkcStay(input.lookup));
-    journey.moveTo(dueMinor() > 0 ? 'awaiting_payment' : 'paid');
-  });
-
-  while (!journey.isTerminal) {
-    if (journey.state === 'awaiting_payment') {
-      // Enough money collected, or the transaction id lapsed: whichever comes first.
-      const lapsesIn = stay?.transaction ? validUntil() - Date.now() : polling.firstMs;
-      const ready = lapsesIn > 0 && (await condition(() => (!!stay?.transaction && dueMinor() > 0 && owedMinor() === 0) || journey.state !== 'awaiting_payment', lapsesIn));
-      if (journey.state !== 'awaiting_payment') continue;
-      if (ready) {
-        const outcome = await register();
-        if (outcome === 'registered') continue;
-        if (outcome === 'unavailable' && validUntil() > Date.now()) {
-          // LinkC did not take it yet: try again shortly, never past the id's expiry.
-          await sleep(Math.min(registrationRetry(), validUntil() - Date.now()));
-          continue;
-        }
-      }
-      // The id lapsed (or could not be used in time): never submit it; look the stay up again.
-      const next = await lookUp();
-      if (!next) {
-        journey.moveTo('completed');
-        break;
-      }
-      await settleExcess();
-      if (dueMinor() === 0) journey.moveTo('paid');
-    } else if (journey.state === 'paid' || journey.state === 'exiting') {
-      await watchExit();
-    } else {
-      await condition(() => journey.state !== 'finalizing');
-    }
+  /** An unanswered registration went through if valor_pago grew by its amount since. */
+  function settleUnanswered(stay: Stay): void {
+    const pending = state.unanswered;
+    if (!pending || !stay.payableHere) return;
+    if (toMinorUnits(stay.paid.value) >= pending.paidBeforeMinor + pending.amountMinor) state.bookedMinor += pending.amountMinor;
+    state.unanswered = undefined;
   }
 
+  /**
+   * Money this run did not see move (a reset run re-opening an attempt an earlier run had paid and
+   * registered) is booked if LinkC's valor_pago holds it beyond what we know we registered.
+   */
+  function settleInherited(): void {
+    const inherited = collection.inheritedMinor;
+    if (inherited === 0 || !state.stay?.payableHere) return;
+    const unexplained = toMinorUnits(state.stay.paid.value) - state.paidAtStartMinor - state.bookedMinor;
+    if (unexplained < inherited) return;
+    state.bookedMinor += inherited;
+    collection.acceptInherited();
+  }
+
+  /** Reads what the processors hold; in a settled journey, what LinkC did not book goes back. */
+  async function readPayments(): Promise<void> {
+    await collection.read();
+    settleInherited();
+    if (journey.state !== 'awaiting_payment' && unbookedMinor() > 0) await collection.refundDownTo(state.bookedMinor, 'not booked by the garage');
+    showPayment();
+  }
+
+  // First step: the stay, answered to the caller by the start update.
+  await firstStep(
+    journey,
+    input.requestHash,
+    async () => {
+      const stay = await steps.lookupLinkcStay(input.lookup);
+      applyStay(stay);
+      state.paidAtStartMinor = toMinorUnits(stay.paid.value);
+      if (exitAllowedOrFail(stay)) journey.moveTo(dueMinor() > 0 ? 'awaiting_payment' : 'paid');
+    },
+    !!input.resume,
+  );
+
+  const registrationRetry = backoff(polling.firstMs, polling.maxMs);
+  let lookedUpAt = Date.now();
+  while (!journey.isTerminal) {
+    await continueIfLong();
+    if (collection.needsReading) await readPayments();
+    if (journey.state === 'awaiting_payment') await collect();
+    else if (journey.state === 'paid' || journey.state === 'exiting') await watchExit();
+  }
+
+  // Whatever ended the journey, keep exactly what LinkC booked.
+  await collection.supersede();
+  await collection.refundDownTo(state.bookedMinor, 'not booked by the garage');
+  showPayment();
   journey.setDeadline('transactionValidUntil', undefined);
   journey.setDeadline('exitBy', undefined);
   await condition(allHandlersFinished);
   return journey.view;
 
-  /** Registers the collected payment with the current transaction id, bounded by its expiry. */
-  async function register(): Promise<'registered' | 'refused' | 'unavailable'> {
-    const transaction = stay!.transaction!;
+  /** Awaiting payment: register once enough is held; look the stay up again when the id lapses. */
+  async function collect(): Promise<void> {
+    const ready = () => !!state.stay?.transaction && dueMinor() > 0 && unbookedMinor() >= dueMinor();
+    const lapsesIn = state.stay?.transaction ? validUntil() - Date.now() : polling.firstMs;
+    if (lapsesIn > 0 && !ready()) {
+      await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading, lapsesIn);
+      if (journey.state !== 'awaiting_payment' || collection.needsReading) return;
+    }
+    if (ready() && validUntil() > Date.now()) {
+      await collection.refundDownTo(state.bookedMinor + dueMinor(), 'more than the garage asks');
+      const outcome = await register();
+      if (outcome === 'retry') {
+        // LinkC did not answer: try again shortly, never past the id's expiry.
+        await sleep(Math.max(1_000, Math.min(registrationRetry(), validUntil() - Date.now())));
+        return;
+      }
+    }
+    // The id lapsed, was refused or used: never submit it again; look the stay up again (not too often).
+    const sinceLookUp = Date.now() - lookedUpAt;
+    if (sinceLookUp < polling.firstMs && (await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading, polling.firstMs - sinceLookUp))) return;
+    const next = await lookUp();
+    if (!next) journey.moveTo('completed');
+    else if (dueMinor() === 0) journey.moveTo('paid');
+    else await collection.refundDownTo(state.bookedMinor + dueMinor(), 'more than the garage asks');
+  }
+
+  /** Registers what is held with the current transaction id, bounded by its expiry. */
+  async function register(): Promise<'registered' | 'refused' | 'retry'> {
+    const stay = state.stay!;
+    const amountMinor = dueMinor();
+    state.unanswered = { amountMinor, paidBeforeMinor: toMinorUnits(stay.paid.value) };
     const registration = proxyActivities<LinkcActivities>({
       startToCloseTimeout: '15s',
-      scheduleToCloseTimeout: Math.max(1, Date.parse(transaction.validUntil) - Date.now()),
+      scheduleToCloseTimeout: Math.max(1, validUntil() - Date.now()),
       retry,
     });
     try {
-      await registration.registerLinkcPayment({ lookup: input.lookup, transaction, paidBefore: stay!.paid.value, due: stay!.due.value });
+      await registration.registerLinkcPayment({ transaction: stay.transaction! });
     } catch (err) {
-      // Expired or refused (the stay changed): the id is done with. Unreachable: try it again.
       const type = applicationFailureOf(err)?.type;
-      return type === FailureType.TransactionExpired || type === FailureType.UpstreamRejected ? 'refused' : 'unavailable';
+      if (type === FailureType.TransactionExpired || type === FailureType.UpstreamRejected) {
+        state.unanswered = undefined; // a refusal is an answer: nothing was booked
+        return 'refused';
+      }
+      // No answer: maybe booked. Within the window the same id is submitted again; after it, valor_pago tells.
+      return validUntil() > Date.now() ? 'retry' : 'refused';
     }
-    collectedMinor -= dueMinor();
-    const next = await lookUp();
-    if (next && dueMinor() === 0) journey.moveTo('paid');
-    else if (!next) journey.moveTo('completed');
+    state.unanswered = undefined;
+    state.bookedMinor += amountMinor;
     return 'registered';
-  }
-
-  /** After a new look-up: more collected than now due → refund the excess (the latest capture first). */
-  async function settleExcess(): Promise<void> {
-    let excess = collectedMinor - dueMinor();
-    for (const view of [...captured].reverse()) {
-      if (excess <= 0) break;
-      const refundedBefore = refundedMinor.get(view.paymentId) ?? 0;
-      const refund = Math.min(excess, toMinorUnits(view.amount!.value) - refundedBefore);
-      if (refund <= 0) continue;
-      await refundPayment({
-        method: view.method as 'mobilpay' | 'epx',
-        orderId: view.paymentId,
-        processorRef: view.processorRef ?? '',
-        amount: { value: fromMinorUnits(refund), currency: view.amount!.currency },
-        refundedBefore: fromMinorUnits(refundedBefore),
-        description: 'excess',
-      });
-      refundedMinor.set(view.paymentId, refundedBefore + refund);
-      collectedMinor -= refund;
-      excess -= refund;
-    }
   }
 
   /** Paid: the car leaves by exitBy; an overstay means a new amount due. */
   async function watchExit(): Promise<void> {
-    const state: JourneyStateName = journey.state;
+    const watching = journey.state;
     const interval = backoff(polling.firstMs, polling.maxMs);
-    while (journey.state === state) {
-      const exitBy = Date.parse(journey.view.deadlines.exitBy ?? new Date().toISOString());
-      const changed = await condition(() => journey.state !== state, Math.max(1, Math.min(interval(), exitBy - Date.now() + 1000)));
-      if (changed) return;
+    while (journey.state === watching && !journey.isTerminal) {
+      const untilExitBy = Date.parse(journey.view.deadlines.exitBy ?? '') - Date.now() + 1_000;
+      const wait = Math.max(polling.firstMs, untilExitBy > 0 ? Math.min(interval(), untilExitBy) : interval());
+      if (await condition(() => journey.state !== watching || collection.needsReading, wait)) return;
       const next = await lookUp();
       if (!next) journey.moveTo('completed');
       else if (dueMinor() > 0) journey.moveTo('awaiting_payment');
+      else exitAllowedOrFail(next);
+      await continueIfLong();
     }
+  }
+
+  /** A long wait (days in the yard, an unpaid stay) continues as new before its history grows large. */
+  async function continueIfLong(): Promise<void> {
+    const info = workflowInfo();
+    if (info.historyLength < (input.historyLimit ?? DEFAULT_HISTORY_LIMIT) && !info.continueAsNewSuggested) return;
+    await condition(() => allHandlersFinished() && !collection.needsReading);
+    const next = makeContinueAsNewFunc<typeof linkcJourney>({ memo: info.memo, typedSearchAttributes: info.typedSearchAttributes });
+    await next({ ...input, resume: state });
   }
 }

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { type Money } from '../domain/money';
+import { type PaymentMethod } from '../domain/payment-methods';
 import { type PaymentView } from './messages';
 
 // One payment attempt of a journey, charged through our own processor (MobilPay or EPX).
@@ -8,12 +9,23 @@ export interface PaymentInput {
   journeyId: string;
   /** 1, 2, …: a declined or expired attempt is followed by a new one, never reused. */
   attempt: number;
-  method: 'mobilpay' | 'epx';
+  method: PaymentMethod;
   amount: Money;
-  /** Nothing captured by then: the attempt is expired (and a later capture is refunded). */
+  /** Money that moved after this instant (by the processor's clock) is refunded. */
   dueAt: string;
   description: string;
+  /** The workflow told of every change (the journey); a child's parent when absent. */
+  reportTo?: string;
   polling?: { firstMs: number; maxMs: number };
+  /** Carried over by continue-as-new while a long watch (a review) goes on. */
+  resume?: PaymentResume;
+}
+
+export interface PaymentResume {
+  view: PaymentView;
+  phase: 'open' | 'watch';
+  payableUntil: number;
+  superseded: boolean;
 }
 
 /** The processor order id: deterministic, so a retried or reset workflow can never open a second order. */
@@ -30,7 +42,9 @@ export const openPayment = defineUpdate<PaymentView, []>('open');
 export const getPayment = defineQuery<PaymentView, []>('payment');
 /** A processor notification arrived (webhook): look at the processor now. */
 export const paymentNotified = defineSignal<[]>('notified');
-/** Sent to the parent journey on every change of the attempt. */
+/** The journey no longer wants this attempt: close the order; any money that still lands is refunded. */
+export const supersedePayment = defineSignal<[]>('supersede');
+/** Sent to the journey on every change of the attempt: a hint to look at the processor's record. */
 export const paymentChanged = defineSignal<[PaymentView]>('paymentChanged');
 
 export type { Money };

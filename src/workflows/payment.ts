@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   log,
   proxyActivities,
@@ -13,15 +14,17 @@ import type { ProcessorStatus } from '../activities/payment-status';
 import type { PaymentActivities } from '../activities/payments';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { type PaymentView } from './messages';
-import { getPayment, openPayment, paymentChanged, paymentNotified, paymentOrderId, type PaymentInput } from './payment-messages';
+import { getPayment, openPayment, paymentChanged, paymentNotified, paymentOrderId, supersedePayment, type PaymentInput } from './payment-messages';
 import { applicationFailureOf, backoff } from './support';
 
 // One payment attempt: open the order (deterministic order id) → the hosted page's URL → wait for
 // the processor's notification, with a status poll as the backstop → captured, declined (with
-// the processor's reason) or expired (nothing captured by the deadline). An expired order is
-// closed at the processor and watched until it can no longer be paid: a capture that lands
-// after the deadline is refunded. The processor's status, not a notification's body, decides,
-// so duplicated, reordered or lost notifications change nothing.
+// the processor's reason) or expired (nothing captured by the deadline). The processor's record
+// decides, never a notification's body: duplicated, reordered or lost notifications change
+// nothing. "On time" is judged by when the money moved (the processor's capture time; without
+// one, its status at the deadline), not by when we looked. After the deadline — or once the
+// journey supersedes the attempt — the order is closed and watched until it can no longer be
+// paid (or a review at the processor ends): money that lands then is refunded.
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
 const { openPaymentOrder } = proxyActivities<PaymentActivities>({ startToCloseTimeout: '20s', scheduleToCloseTimeout: '1m', retry });
@@ -29,95 +32,121 @@ const { openPaymentOrder } = proxyActivities<PaymentActivities>({ startToCloseTi
 const { paymentStatus, closePaymentOrder, refundPayment } = proxyActivities<PaymentActivities>({ startToCloseTimeout: '20s', retry });
 
 const DEFAULT_POLLING = { firstMs: 5_000, maxMs: 60_000 };
+/** A watch that goes on for days (a long review) continues as new before its history grows large. */
+const HISTORY_LIMIT = 2_000;
+const MAX_WATCH_INTERVAL_MS = 30 * 60_000;
 
 export async function payment(input: PaymentInput): Promise<PaymentView> {
   const order = { method: input.method, orderId: paymentOrderId(input.journeyId, input.attempt), amount: input.amount, description: input.description };
-  const view: PaymentView = { paymentId: order.orderId, method: input.method, redirectUrl: '', status: 'pending', amount: input.amount };
+  const view: PaymentView = input.resume?.view ?? { paymentId: order.orderId, method: input.method, redirectUrl: '', status: 'pending', amount: input.amount };
   const dueAt = Date.parse(input.dueAt);
   const polling = input.polling ?? DEFAULT_POLLING;
-  const nextPoll = backoff(polling.firstMs, polling.maxMs);
-  let opened = false;
-  let notified = false;
+  const reportTo = input.reportTo ?? workflowInfo().parent?.workflowId;
+  let superseded = input.resume?.superseded ?? false;
+  let opened = !!input.resume;
+  let woken = false;
 
   const changed = async () => {
-    const parent = workflowInfo().parent;
-    if (!parent) return;
+    if (!reportTo) return;
     try {
-      await getExternalWorkflowHandle(parent.workflowId).signal(paymentChanged, { ...view });
+      await getExternalWorkflowHandle(reportTo).signal(paymentChanged, { ...view });
     } catch (err) {
       log.warn('could not tell the journey about its payment', { orderId: order.orderId, error: String(err) });
     }
   };
-  /** Waits for a notification or until `untilMs`, whichever comes first. */
+  /** Waits for a notification (or the journey's word) or until `untilMs`, whichever comes first. */
   const waitUntil = async (untilMs: number) => {
-    notified = false;
+    woken = false;
     const now = Date.now();
-    if (untilMs > now) await condition(() => notified, untilMs - now);
+    if (untilMs > now) await condition(() => woken, untilMs - now);
   };
-  /** Applies a final processor answer; false while there is none. */
-  const settle = async (status: ProcessorStatus, checkedAt: number): Promise<boolean> => {
-    if (status.state === 'captured' && checkedAt <= dueAt) {
-      Object.assign(view, { status: 'captured', reason: undefined, processorRef: status.processorRef });
-    } else if (status.state === 'captured') {
-      await refundPayment({ ...order, processorRef: status.processorRef ?? '' });
-      Object.assign(view, { status: 'refunded', reason: 'captured after the payment deadline' });
+  /** Applies the processor's record; true once it is final. `open`: the attempt is still wanted. */
+  const settle = async (status: ProcessorStatus, phase: 'open' | 'watch'): Promise<boolean> => {
+    if (status.state === 'captured') {
+      const onTime = !superseded && (status.capturedAt ? Date.parse(status.capturedAt) <= dueAt : phase === 'open');
+      if (onTime) {
+        Object.assign(view, { status: 'captured', reason: undefined, processorRef: status.processorRef });
+      } else {
+        await refundPayment({ ...order, keep: '0.00' });
+        const reason = superseded ? 'captured after the journey gave this attempt up' : 'captured after the payment deadline';
+        Object.assign(view, { status: 'refunded', reason, processorRef: status.processorRef });
+      }
     } else if (status.state === 'refunded') {
       Object.assign(view, { status: 'refunded', reason: 'refunded at the processor' });
-    } else if (status.state === 'declined' && view.status === 'pending') {
-      Object.assign(view, { status: 'declined', reason: status.reason ?? 'declined by the processor' });
+    } else if (status.state === 'declined') {
+      if (view.status === 'pending') Object.assign(view, { status: 'declined', reason: status.reason ?? 'declined by the processor' });
     } else {
+      if (status.state === 'in_review' && view.reason !== IN_REVIEW) {
+        view.reason = IN_REVIEW;
+        await changed();
+      }
       return false;
     }
     await changed();
     return true;
   };
+  const continueIfLong = async (phase: 'open' | 'watch', payableUntil: number) => {
+    if (workflowInfo().historyLength < HISTORY_LIMIT && !workflowInfo().continueAsNewSuggested) return;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof payment>({ ...input, resume: { view, phase, payableUntil, superseded } });
+  };
 
   setHandler(getPayment, () => view);
-  setHandler(paymentNotified, () => void (notified = true));
+  setHandler(paymentNotified, () => void (woken = true));
+  setHandler(supersedePayment, () => void (superseded = woken = true));
   setHandler(openPayment, async () => {
     await condition(() => opened);
     if (!view.redirectUrl) throw ApplicationFailure.nonRetryable(view.reason ?? 'the payment could not be opened', FailureType.UpstreamRejected);
     return view;
   });
 
-  let payableForMs = 0;
-  try {
-    const opening = await openPaymentOrder(order);
-    view.redirectUrl = opening.redirectUrl;
-    payableForMs = opening.payableForMs ?? 0;
-  } catch (err) {
-    Object.assign(view, { status: 'declined', reason: `the processor refused the order: ${applicationFailureOf(err)?.message ?? String(err)}` });
+  let phase = input.resume?.phase ?? 'open';
+  let payableUntil = input.resume?.payableUntil ?? 0;
+  if (!input.resume) {
+    try {
+      const opening = await openPaymentOrder(order);
+      view.redirectUrl = opening.redirectUrl;
+      payableUntil = Date.now() + (opening.payableForMs ?? 0);
+    } catch (err) {
+      Object.assign(view, { status: 'declined', reason: `the processor refused the order: ${applicationFailureOf(err)?.message ?? String(err)}` });
+    }
+    opened = true;
+    await changed();
   }
-  const openedAt = Date.now();
-  opened = true;
-  await changed();
+  if (!view.redirectUrl) return view;
 
   // Until the deadline: a notification or the next poll, whichever comes first.
-  let settled = !view.redirectUrl;
-  while (!settled && view.status === 'pending') {
-    await waitUntil(Math.min(Date.now() + nextPoll(), dueAt));
-    const checkedAt = Date.now();
-    settled = await settle(await paymentStatus(order), checkedAt);
-    if (!settled && checkedAt >= dueAt) {
-      Object.assign(view, { status: 'expired', reason: 'nothing paid by the deadline' });
-      await changed();
+  const nextPoll = backoff(polling.firstMs, polling.maxMs);
+  let settled = false;
+  while (phase === 'open' && !settled) {
+    await waitUntil(superseded ? Date.now() : Math.min(Date.now() + nextPoll(), dueAt));
+    const status = await paymentStatus(order);
+    settled = await settle(status, 'open');
+    if (!settled && (superseded || Date.now() >= dueAt)) {
+      phase = 'watch';
+      if (status.state !== 'in_review') {
+        Object.assign(view, { status: 'expired', reason: superseded ? 'superseded by the journey' : 'nothing paid by the deadline' });
+        await changed();
+      }
+      await closePaymentOrder(order);
+    } else if (!settled) {
+      await continueIfLong('open', payableUntil);
     }
   }
 
-  // Expired: close the order, then watch it until it can no longer be paid; refund what lands.
-  if (!settled && view.status === 'expired') {
-    await closePaymentOrder(order);
-    const payableUntil = openedAt + payableForMs;
-    // Only a lost notification needs the poll now: look rarely (EPX keeps a TAC for 4 hours).
-    const nextLook = backoff(polling.maxMs, 30 * 60_000);
-    for (;;) {
-      const checkedAt = Date.now();
-      if (await settle(await paymentStatus(order), checkedAt)) break;
-      if (checkedAt >= payableUntil) break;
-      await waitUntil(Math.min(checkedAt + nextLook(), payableUntil));
-    }
+  // Closed: watch until it can no longer be paid (or the processor's review ends); refund what lands.
+  const nextLook = backoff(polling.maxMs, MAX_WATCH_INTERVAL_MS);
+  while (phase === 'watch' && !settled) {
+    const status = await paymentStatus(order);
+    settled = await settle(status, 'watch');
+    if (settled || (status.state !== 'in_review' && Date.now() >= payableUntil)) break;
+    await continueIfLong('watch', payableUntil);
+    const next = Date.now() + nextLook();
+    await waitUntil(status.state === 'in_review' ? next : Math.min(next, payableUntil));
   }
 
   await condition(allHandlersFinished);
   return view;
 }
+
+const IN_REVIEW = 'in review at the processor';

@@ -60,7 +60,7 @@ describe('LinkC journey through HTTP (3-second transaction window)', () => {
     await payOnHostedPage(stack, pay.body, '4000000000000002');
     await stateIs(id, 'paid');
     expect(stack.linkc.paymentRequests.some((r) => r.outcome === 'expired')).toBe(false);
-    const net = stack.epx.ledger.netCapturesByJourney()[id] ?? 0;
+    const net = stack.epx.ledger.holdingOrdersByJourney()[id] ?? 0;
     expect(net).toBe(1);
   });
 

@@ -2,7 +2,7 @@ import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Stay, type StayLookup } from '../../src/activities/linkc/client';
 import { FailureType } from '../../src/domain/failures';
-import { fromMinorUnits, money } from '../../src/domain/money';
+import { fromMinorUnits, money, toMinorUnits } from '../../src/domain/money';
 import { tariffMinor } from '../../src/sandbox/linkc/app';
 
 const now = () => activityInfo().currentAttemptScheduledTimestampMs;
@@ -19,6 +19,13 @@ export class FakeLinkcClient {
   down = false;
   /** The next registration goes through but its answer is lost (an ambiguous timeout). */
   loseNextAnswer = false;
+  /** LinkC answers nothing at all (look-ups and registrations): every call is a retryable failure. */
+  outage = false;
+  /** The outage starts right after the next lost answer. */
+  outageAfterLostAnswer = false;
+  /** Looked up through an OSA partner: the movement only, paid at the garage until `osaPaidUntilMs`. */
+  osa = false;
+  osaPaidUntilMs?: number;
   readonly transactions = new Map<string, { dueMinor: number; expiresMs: number; used: boolean }>();
   readonly submissions: Array<{ id: string; outcome: 'registered' | 'expired' | 'reused' | 'stale' }> = [];
   private next = 1;
@@ -28,10 +35,16 @@ export class FakeLinkcClient {
   }
 
   async lookupStay(_lookup: StayLookup): Promise<Stay> {
+    if (this.outage) throw ApplicationFailure.retryable('linkc stay lookup: 503', FailureType.UpstreamUnavailable);
     if (!this.inYard) throw ApplicationFailure.nonRetryable('stay not found in the yard', FailureType.UpstreamNotFound);
     const t = now();
     const total = tariffMinor((t - this.enteredAtMs!) / 60_000);
     const due = Math.max(0, total - this.paidMinor);
+    if (this.osa) {
+      const zero = money('0', 'BRL');
+      const exitBy = new Date(this.osaPaidUntilMs ?? t).toISOString();
+      return { localizador: '5234567890', enteredAt: new Date(this.enteredAtMs!).toISOString(), exitBy, total: money(fromMinorUnits(total), 'BRL'), paid: zero, due: zero, payableHere: false };
+    }
     const stay: Stay = {
       localizador: '1234567890',
       enteredAt: new Date(this.enteredAtMs!).toISOString(),
@@ -39,6 +52,7 @@ export class FakeLinkcClient {
       total: money(fromMinorUnits(total), 'BRL'),
       paid: money(fromMinorUnits(this.paidMinor), 'BRL'),
       due: money(fromMinorUnits(due), 'BRL'),
+      payableHere: true,
     };
     if (due > 0) {
       const id = `tx-${this.next++}`;
@@ -48,8 +62,9 @@ export class FakeLinkcClient {
     return stay;
   }
 
-  async registerPayment(id: string): Promise<{ authorization?: string }> {
+  async registerPayment(id: string): Promise<{ registered: 'now' | 'already'; authorization?: string }> {
     if (this.down) throw ApplicationFailure.nonRetryable('linkc payment registration: unavailable (retries exhausted)', FailureType.UpstreamUnavailable);
+    if (this.outage) throw ApplicationFailure.retryable('linkc payment registration: 503', FailureType.UpstreamUnavailable);
     if (this.transientFailures > 0) {
       this.transientFailures -= 1;
       throw ApplicationFailure.retryable('linkc payment registration: 503', FailureType.UpstreamUnavailable);
@@ -60,8 +75,9 @@ export class FakeLinkcClient {
       throw ApplicationFailure.nonRetryable('TRANSACAO_EXPIRADA', FailureType.TransactionExpired);
     }
     if (tx.used) {
+      // LinkC's TRANSACAO_UTILIZADA: the client reads it as "an earlier try went through".
       this.submissions.push({ id, outcome: 'reused' });
-      throw ApplicationFailure.nonRetryable('TRANSACAO_UTILIZADA', FailureType.UpstreamRejected);
+      return { registered: 'already' };
     }
     if (tx.dueMinor > tariffMinor((now() - this.enteredAtMs!) / 60_000) - this.paidMinor) {
       this.submissions.push({ id, outcome: 'stale' });
@@ -72,32 +88,60 @@ export class FakeLinkcClient {
     this.submissions.push({ id, outcome: 'registered' });
     if (this.loseNextAnswer) {
       this.loseNextAnswer = false;
+      if (this.outageAfterLostAnswer) this.outage = true;
       throw ApplicationFailure.retryable('linkc payment registration: no answer within 10000 ms', FailureType.UpstreamUnavailable);
     }
-    return { authorization: 'AUTH' };
+    return { registered: 'now', authorization: 'AUTH' };
   }
 }
 
-/** Processors that capture when the test says so. */
+/** Processors that capture when the test says so, with the capture's time, holding money like a processor's books. */
 export class FakePayments {
-  readonly states = new Map<string, 'pending' | 'captured' | 'declined'>();
+  readonly orders = new Map<string, { amountMinor: number; currency: string; state: 'pending' | 'in_review' | 'captured' | 'declined'; capturedAt?: number; refundedMinor: number }>();
   readonly refunds: Array<{ orderId: string; amount: string }> = [];
   readonly opened: Array<{ orderId: string; amount: string; method: string }> = [];
 
-  capture(orderId: string): void {
-    this.states.set(orderId, 'captured');
+  /** The driver pays on the hosted page at `atMs` (the processor's clock). */
+  capture(orderId: string, atMs: number): void {
+    Object.assign(this.orders.get(orderId)!, { state: 'captured', capturedAt: atMs });
+  }
+
+  /** Money held per order (captures − refunds), in minor units. */
+  heldMinor(orderId?: string): number {
+    return [...this.orders.entries()]
+      .filter(([id, o]) => (orderId === undefined || id === orderId) && o.state === 'captured')
+      .reduce((sum, [, o]) => sum + o.amountMinor - o.refundedMinor, 0);
   }
 
   readonly activities = {
-    openPaymentOrder: async (order: { orderId: string; method: string; amount: { value: string } }) => {
+    openPaymentOrder: async (order: { orderId: string; method: string; amount: { value: string; currency: string } }) => {
       this.opened.push({ orderId: order.orderId, amount: order.amount.value, method: order.method });
-      if (!this.states.has(order.orderId)) this.states.set(order.orderId, 'pending');
+      if (!this.orders.has(order.orderId)) this.orders.set(order.orderId, { amountMinor: toMinorUnits(order.amount.value), currency: order.amount.currency, state: 'pending', refundedMinor: 0 });
       return { processorRef: `ref-${order.orderId}`, redirectUrl: `https://pay.example/${order.orderId}` };
     },
-    paymentStatus: async (order: { orderId: string }) => ({ state: this.states.get(order.orderId) ?? 'pending', processorRef: `ref-${order.orderId}` }),
-    closePaymentOrder: async () => undefined,
-    refundPayment: async (order: { orderId: string; amount: { value: string } }) => {
-      this.refunds.push({ orderId: order.orderId, amount: order.amount.value });
+    paymentStatus: async (order: { orderId: string }) => {
+      const o = this.orders.get(order.orderId);
+      if (!o) return { state: 'pending' as const };
+      const refunded = o.state === 'captured' && o.refundedMinor >= o.amountMinor;
+      return {
+        state: refunded ? ('refunded' as const) : o.state,
+        processorRef: `ref-${order.orderId}`,
+        captured: o.capturedAt === undefined ? undefined : fromMinorUnits(o.amountMinor),
+        refunded: fromMinorUnits(o.refundedMinor),
+        capturedAt: o.capturedAt === undefined ? undefined : new Date(o.capturedAt).toISOString(),
+      };
+    },
+    closePaymentOrder: async (order: { orderId: string }) => {
+      const o = this.orders.get(order.orderId);
+      if (o?.state === 'pending') o.state = 'declined';
+    },
+    refundPayment: async (order: { orderId: string; keep: string }) => {
+      const o = this.orders.get(order.orderId)!;
+      const refund = o.state === 'captured' ? o.amountMinor - o.refundedMinor - toMinorUnits(order.keep ?? '0') : 0;
+      if (refund <= 0) return { refunded: '0.00' };
+      o.refundedMinor += refund;
+      this.refunds.push({ orderId: order.orderId, amount: fromMinorUnits(refund) });
+      return { refunded: fromMinorUnits(refund) };
     },
   };
 }

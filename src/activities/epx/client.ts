@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { FailureType } from '../../domain/failures';
-import { type Money } from '../../domain/money';
+import { normalizeAmount, type Money } from '../../domain/money';
 import { callUpstream, rejectUpstream, parseUpstream, UpstreamUnauthorized } from '../http';
 import { type OpenedOrder, type ProcessorStatus } from '../payment-status';
 
@@ -27,6 +27,15 @@ export function epxTranNbr(orderId: string): string {
 }
 
 const Fields = z.record(z.string(), z.string());
+const Amount = z.string().regex(/^\d+(\.\d{1,2})?$/, 'not an amount');
+/** What the status look-up says about money that moved (ASSUMPTION, see the simulator). */
+const MovedFields = z
+  .object({
+    AUTH_AMOUNT: Amount.or(z.literal('')).optional(),
+    REFUNDED_AMOUNT: Amount.or(z.literal('')).optional(),
+    AUTH_TRAN_DATE_GMT: z.union([z.literal(''), z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date')]).optional(),
+  })
+  .loose();
 
 function parseXmlFields(xml: string): Record<string, string> {
   const fields: Record<string, string> = {};
@@ -63,8 +72,16 @@ export class EpxClient {
     const tranNbr = epxTranNbr(orderId);
     const answer = await this.post('/status', { ...this.settings.fourPartKey, TRAN_NBR: tranNbr }, 'epx status', [404]);
     const state = answer.fields.STATE;
-    if (state === 'approved') return { state: 'captured', processorRef: answer.fields.AUTH_GUID, refunded: answer.fields.REFUNDED_AMOUNT };
-    if (state === 'refunded') return { state: 'refunded', processorRef: answer.fields.AUTH_GUID };
+    if (state === 'approved' || state === 'refunded') {
+      const moved = parseUpstream(MovedFields, answer.fields, 'epx status');
+      return {
+        state: state === 'approved' ? 'captured' : 'refunded',
+        processorRef: answer.fields.AUTH_GUID,
+        captured: moved.AUTH_AMOUNT ? normalizeAmount(moved.AUTH_AMOUNT) : undefined,
+        refunded: moved.REFUNDED_AMOUNT ? normalizeAmount(moved.REFUNDED_AMOUNT) : undefined,
+        capturedAt: moved.AUTH_TRAN_DATE_GMT ? new Date(moved.AUTH_TRAN_DATE_GMT).toISOString() : undefined,
+      };
+    }
     if (state === 'declined') return { state: 'declined', processorRef: answer.fields.AUTH_GUID, reason: `${answer.fields.AUTH_RESP_TEXT ?? 'DECLINED'} (${answer.fields.AUTH_RESP ?? '?'})` };
     return { state: 'pending' };
   }

@@ -1,7 +1,6 @@
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
-import { toMinorUnits } from '../../domain/money';
 import { type LinkcClient, type Stay, type StayLookup } from './client';
 
 export function createLinkcActivities({ client }: { client: LinkcClient }) {
@@ -11,22 +10,19 @@ export function createLinkcActivities({ client }: { client: LinkcClient }) {
     },
 
     /**
-     * Registers the stay's payment with its transaction id — never once the id has expired. LinkC
-     * cannot deduplicate, so a retry (after an ambiguous timeout) first looks at the stay's
-     * valor_pago: if it already grew by this payment, the first try went through.
+     * Registers the stay's payment with its transaction id — never once the id has expired. A
+     * retry after an ambiguous answer submits the same id again: LinkC answers that it is used
+     * (`already`) if the first try went through. Once the id has expired, the journey settles an
+     * unanswered registration from the stay's valor_pago instead.
      */
-    async registerLinkcPayment(input: { lookup: StayLookup; transaction: { id: string; validUntil: string }; paidBefore: string; due: string }): Promise<{ registered: 'now' | 'already' }> {
-      if (activityInfo().attempt > 1) {
-        const stay = await client.lookupStay(input.lookup);
-        if (toMinorUnits(stay.paid.value) >= toMinorUnits(input.paidBefore) + toMinorUnits(input.due)) return { registered: 'already' };
-      }
+    async registerLinkcPayment(input: { transaction: { id: string; validUntil: string } }): Promise<{ registered: 'now' | 'already' }> {
       // The later of our clock and the server's (the attempt's scheduled time): never optimistic.
       const now = Math.max(Date.now(), activityInfo().currentAttemptScheduledTimestampMs);
       if (now >= Date.parse(input.transaction.validUntil)) {
         throw ApplicationFailure.nonRetryable('the transaction expired before it could be registered: not submitted', FailureType.TransactionExpired);
       }
-      await client.registerPayment(input.transaction.id);
-      return { registered: 'now' };
+      const { registered } = await client.registerPayment(input.transaction.id);
+      return { registered };
     },
   };
 }

@@ -33,6 +33,11 @@ export interface Stay {
   paid: Money;
   due: Money;
   transaction?: { id: string; validUntil: string };
+  /**
+   * False for an OSA partner's stay: LinkC shows the movement only (no amount due, no
+   * transaction), so it is paid at the garage. `exitBy` is then its validade_datahora.
+   */
+  payableHere: boolean;
 }
 
 const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal amount');
@@ -54,7 +59,19 @@ const Calculation = z.object({
 export const StayAnswer = z.union([
   z.object({ estadia_calculo: Calculation }),
   z.object({ permanencia: Calculation }),
-  z.object({ movimento: z.object({ documento: z.string(), status: z.string(), entrada_datahora: instant, saida_datahora: instant.optional(), valor_total: decimal }) }),
+  // OSA (seed 003): the field table names localizador, status, entrada_datahora, validade_datahora,
+  // valor_total; the example shows documento and saida_datahora. Either spelling is taken.
+  z.object({
+    movimento: z.object({
+      documento: z.string().optional(),
+      localizador: z.string().optional(),
+      status: z.string(),
+      entrada_datahora: instant,
+      validade_datahora: instant.optional(),
+      saida_datahora: instant.optional(),
+      valor_total: decimal,
+    }),
+  }),
 ]);
 const TokenAnswer = z.object({ token: z.string().min(1), expiracao_datahora: instant });
 const PaymentAnswer = z.object({ autorizacao: z.string().optional(), transacao: z.string().optional(), retorno_codigo: z.string(), retorno_mensagem: z.string().optional() });
@@ -85,8 +102,11 @@ export class LinkcClient {
     const answer = parseUpstream(StayAnswer, res.body, where);
     if ('movimento' in answer) {
       const m = answer.movimento;
-      // An OSA partner sees the movement only: it cannot pay through this API.
-      return { localizador: m.documento, enteredAt: iso(m.entrada_datahora), exitBy: iso(m.saida_datahora ?? m.entrada_datahora), total: money(m.valor_total, 'BRL'), paid: money('0', 'BRL'), due: money('0', 'BRL') };
+      const zero = money('0', 'BRL');
+      // Exit is allowed until validade_datahora; without one, only once paid at the garage.
+      const exitBy = iso(m.validade_datahora ?? m.saida_datahora ?? m.entrada_datahora);
+      const localizador = m.localizador ?? m.documento ?? lookup.localizador ?? '';
+      return { localizador, enteredAt: iso(m.entrada_datahora), exitBy, total: money(m.valor_total, 'BRL'), paid: zero, due: zero, payableHere: false };
     }
     const c = 'estadia_calculo' in answer ? answer.estadia_calculo : answer.permanencia;
     return {
@@ -98,21 +118,26 @@ export class LinkcClient {
       paid: money(c.valor_pago, 'BRL'),
       due: money(c.valor_devido, 'BRL'),
       transaction: c.transacao && c.transacao_validade_datahora ? { id: c.transacao, validUntil: iso(c.transacao_validade_datahora) } : undefined,
+      payableHere: true,
     };
   }
 
-  /** Registers a payment with its transaction id; an expired or used id is a typed, final refusal. */
-  async registerPayment(transacao: string): Promise<{ authorization?: string }> {
+  /**
+   * Registers a payment with its transaction id; an expired or refused id is a typed, final
+   * refusal. A used id answers `already`: nobody but us ever had it, so an earlier try went through.
+   */
+  async registerPayment(transacao: string): Promise<{ registered: 'now' | 'already'; authorization?: string }> {
     const where = 'linkc payment registration';
     const res = await this.authorized({ method: 'POST', path: '/api/estadias/pagamentos', body: { transacao_id: transacao, forma_pagamento: 'INTEGRADOR' } });
     if (res.status === 422) {
       const answer = PaymentAnswer.safeParse(res.body);
       const code = answer.success ? answer.data.retorno_codigo : 'UNKNOWN';
+      if (code === 'TRANSACAO_UTILIZADA') return { registered: 'already' };
       const type = code === 'TRANSACAO_EXPIRADA' ? FailureType.TransactionExpired : FailureType.UpstreamRejected;
       throw ApplicationFailure.nonRetryable(`${where}: ${code} ${answer.success ? (answer.data.retorno_mensagem ?? '') : ''}`.trim(), type, { retorno_codigo: code });
     }
     if (res.status !== 200 && res.status !== 201) rejectUpstream(where, res.status, res.body);
-    return { authorization: parseUpstream(PaymentAnswer, res.body, where).autorizacao };
+    return { registered: 'now', authorization: parseUpstream(PaymentAnswer, res.body, where).autorizacao };
   }
 
   private async authenticate() {

@@ -16,17 +16,31 @@ export interface MobilPaySettings {
   timeoutMs: number;
 }
 
-const Payment = z.object({ ntpID: z.string(), status: z.number().int(), paymentURL: z.url().optional(), refundedAmount: z.number().nonnegative().optional() }).loose();
+const Instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+const Payment = z
+  .object({
+    ntpID: z.string(),
+    status: z.number().int(),
+    paymentURL: z.url().optional(),
+    amount: z.number().nonnegative().optional(),
+    refundedAmount: z.number().nonnegative().optional(),
+    operationDate: Instant.optional(),
+  })
+  .loose();
 const StartAnswer = z.object({ error: z.object({ code: z.string(), message: z.string().optional() }).loose().optional(), payment: Payment.optional() }).loose();
 const StatusAnswer = z.object({ payment: Payment, error: z.object({ code: z.string(), message: z.string().optional() }).loose().optional() }).loose();
 
-/** Netopia status codes (SDK ipn.go): 3 paid and 5 confirmed are money taken; 8 credit is refunded. */
+/** Netopia status codes (SDK ipn.go): 3 paid and 5 confirmed are money taken; 8 credit is refunded; 13 is in review. */
 export function netopiaState(status: number): ProcessorStatus['state'] {
   if (status === 3 || status === 5) return 'captured';
   if (status === 8) return 'refunded';
-  if ([4, 11, 12, 13, 23].includes(status)) return 'declined';
+  if (status === 13) return 'in_review';
+  if ([4, 11, 12, 23].includes(status)) return 'declined';
   return 'pending';
 }
+
+/** Netopia's JSON amounts are numbers (the one Number boundary): back to a two-decimal string. */
+const decimal = (amount: number) => normalizeAmount(amount.toFixed(2));
 
 export class MobilPayClient {
   constructor(private readonly settings: MobilPaySettings) {}
@@ -65,11 +79,14 @@ export class MobilPayClient {
     const { payment } = parseUpstream(StatusAnswer, res.body, where);
     const state = netopiaState(payment.status);
     const message = (res.body as { payment?: { message?: string }; error?: { code?: string; message?: string } }).error;
+    const moved = state === 'captured' || state === 'refunded';
     return {
       state,
       processorRef: payment.ntpID,
       reason: state === 'declined' ? `${message?.message ?? 'declined'} (${message?.code ?? payment.status})` : undefined,
-      refunded: payment.refundedAmount === undefined ? undefined : normalizeAmount(payment.refundedAmount.toFixed(2)),
+      captured: moved && payment.amount !== undefined ? decimal(payment.amount) : undefined,
+      refunded: payment.refundedAmount === undefined ? undefined : decimal(payment.refundedAmount),
+      capturedAt: moved && payment.operationDate ? new Date(payment.operationDate).toISOString() : undefined,
     };
   }
 

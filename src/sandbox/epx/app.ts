@@ -13,12 +13,16 @@ import { Ledger } from '../ledger';
 // 4000000000000002 approved; Server Post TRAN_TYPE CCE9 refund, CCEX void; BP_1xx validation codes.
 // ASSUMPTIONS (not public): the redirect carries RESP_TIMESTAMP and RESP_MAC (HMAC-SHA256 with the
 // merchant MAC key, see signRedirect); USER_DATA_1 carries the merchant's order reference;
-// decline test cards 40000000000000{05,51,54}; a status look-up (POST /status) by TRAN_NBR.
+// decline test cards 40000000000000{05,51,54}; a status look-up (POST /status) by TRAN_NBR that
+// answers STATE, AUTH_AMOUNT (captured) and AUTH_TRAN_DATE_GMT (ISO 8601 UTC instant of the approval).
+// The key exchange carries no currency: EPX books in the merchant account's (option `currency`).
 
 export interface EpxSandboxOptions {
   mac?: string;
   fourPartKey?: { CUST_NBR: string; MERCH_NBR: string; DBA_NBR: string; TERMINAL_NBR: string };
   tacLifetimeMs?: number;
+  /** The merchant account's currency (default USD). */
+  currency?: string;
 }
 
 export interface EpxTransaction {
@@ -31,6 +35,8 @@ export interface EpxTransaction {
   used: boolean;
   authResp?: string;
   authGuid?: string;
+  /** Sim-clock instant of the approval. */
+  approvedMs?: number;
   refunded?: boolean;
   refundedMinor?: number;
 }
@@ -59,6 +65,7 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
   const mac = options.mac ?? 'sandbox-epx-mac-key';
   const key = options.fourPartKey ?? { CUST_NBR: '9001', MERCH_NBR: '900300', DBA_NBR: '2', TERMINAL_NBR: '77' };
   const tacLifetimeMs = options.tacLifetimeMs ?? 4 * 3600_000;
+  const currency = options.currency ?? 'USD';
   const transactions = new Map<string, EpxTransaction>();
   const ledger = new Ledger();
   const sandbox = createSandboxApp(() => {
@@ -106,7 +113,11 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     const authResp = pan === '4000000000000002' ? '00' : (/^40000000000000(05|51|54)$/.exec(pan)?.[1] ?? '05');
     tx.authResp = authResp;
     tx.authGuid = `09L${randomBytes(8).toString('hex').toUpperCase()}`.slice(0, 19);
-    if (authResp === '00') ledger.record({ kind: 'capture', reference: tx.reference, processorRef: tx.authGuid, amountMinor: tx.amountMinor, currency: 'USD' }, clock.now());
+    if (authResp === '00') {
+      tx.approvedMs = clock.now();
+      const { reference, authGuid: processorRef, amountMinor } = tx;
+      ledger.record({ kind: 'capture', reference, processorRef, amountMinor, currency }, tx.approvedMs);
+    }
     const out: Record<string, string> = {
       AUTH_GUID: tx.authGuid,
       AUTH_RESP: authResp,
@@ -166,7 +177,7 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     original.refundedMinor = (original.refundedMinor ?? 0) + refund;
     original.refunded = original.refundedMinor >= original.amountMinor;
     const guid = `09R${randomBytes(8).toString('hex').toUpperCase()}`.slice(0, 19);
-    ledger.record({ kind: 'refund', reference: original.reference, processorRef: guid, amountMinor: refund, currency: 'USD' }, clock.now());
+    ledger.record({ kind: 'refund', reference: original.reference, processorRef: guid, amountMinor: refund, currency }, clock.now());
     xml(res, { AUTH_RESP: '00', AUTH_RESP_TEXT: 'APPROVAL', AUTH_GUID: guid, TRAN_NBR: body.TRAN_NBR ?? '' });
   });
 
@@ -177,10 +188,27 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     const tx = transactions.get(body.TRAN_NBR ?? '');
     if (!tx) return void xml(res, { STATE: 'unknown' }, 404);
     const state = tx.refunded ? 'refunded' : !tx.used ? 'pending' : tx.authResp === '00' ? 'approved' : 'declined';
-    xml(res, { STATE: state, TRAN_NBR: tx.tranNbr, AUTH_RESP: tx.authResp ?? '', AUTH_RESP_TEXT: AUTH_TEXT[tx.authResp ?? ''] ?? '', AUTH_GUID: tx.authGuid ?? '', REFUNDED_AMOUNT: fromMinorUnits(tx.refundedMinor ?? 0) });
+    xml(res, {
+      STATE: state,
+      TRAN_NBR: tx.tranNbr,
+      AUTH_RESP: tx.authResp ?? '',
+      AUTH_RESP_TEXT: AUTH_TEXT[tx.authResp ?? ''] ?? '',
+      AUTH_GUID: tx.authGuid ?? '',
+      AUTH_AMOUNT: fromMinorUnits(tx.approvedMs === undefined ? 0 : tx.amountMinor),
+      AUTH_TRAN_DATE_GMT: tx.approvedMs === undefined ? '' : new Date(tx.approvedMs).toISOString(),
+      REFUNDED_AMOUNT: fromMinorUnits(tx.refundedMinor ?? 0),
+    });
   });
 
-  app.get('/__sandbox/ledger', (_req, res) => void res.json({ transactions: [...transactions.values()].map(({ tac: _tac, ...t }) => t), entries: ledger.entries, netCapturesByJourney: ledger.netCapturesByJourney() }));
+  app.get('/__sandbox/ledger', (_req, res) => {
+    res.json({
+      transactions: [...transactions.values()].map(({ tac: _tac, ...t }) => t),
+      entries: ledger.entries,
+      heldByOrder: ledger.heldByOrder(),
+      heldByJourney: ledger.heldByJourney(),
+      holdingOrdersByJourney: ledger.holdingOrdersByJourney(),
+    });
+  });
   app.post('/__sandbox/tac/:tac/pay', (req, res) => {
     const tx = byTac(req.params.tac);
     if (!tx) return void res.status(404).json({ error: 'unknown TAC' });

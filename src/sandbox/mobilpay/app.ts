@@ -9,13 +9,18 @@ import { Notifier } from './notifier';
 import { SANDBOX_NETOPIA_PRIVATE_KEY } from './sandbox-keys';
 
 // Netopia Payments API v2 simulator (research §4b): card/start → hosted page → IPN, operation
-// status, credit (refund). Status codes: 1 new, 3 paid, 8 credit, 11 error, 12 declined, 13 fraud.
+// status, credit (refund). Status codes: 1 new, 3 paid, 4 canceled, 8 credit, 11 error, 12 declined,
+// 13 in review (antifraud: decided later, approved → 3 or declined → 12, each with an IPN).
+
+export type ReviewOutcome = 'approve' | 'decline';
 
 export interface MobilPaySandboxOptions {
   apiKey?: string;
   posSignature?: string;
   privateKeyPem?: string;
   notifyRetry?: { attempts: number; delayMs: number };
+  /** How an antifraud review ends (default: declined after 1 s); 'hold' waits for decideReview. */
+  review?: { outcome: ReviewOutcome | 'hold'; afterMs?: number };
 }
 
 export interface NetopiaOrder {
@@ -33,6 +38,8 @@ export interface NetopiaOrder {
   /** BIN and last four only. */
   maskedCard?: string;
   refundedMinor?: number;
+  /** Sim-clock instant the order was paid (status 3). */
+  paidMs?: number;
 }
 
 export interface MobilPaySandbox extends Sandbox {
@@ -41,14 +48,20 @@ export interface MobilPaySandbox extends Sandbox {
   notifier: Notifier;
   /** What the hosted page does when the driver submits a card. */
   payWithCard(ntpID: string, cardNumber: string, cvv: string): NetopiaOrder | undefined;
+  /** Ends an antifraud review (status 13); an order not in review is left as it is. */
+  decideReview(orderID: string, outcome: ReviewOutcome): NetopiaOrder | undefined;
 }
 
 export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): MobilPaySandbox {
   const apiKey = options.apiKey ?? 'sandbox-mobilpay-api-key';
   const posSignature = options.posSignature ?? 'XXXX-XXXX-XXXX-XXXX-XXXX';
+  const review = { outcome: options.review?.outcome ?? 'decline', afterMs: options.review?.afterMs ?? 1000 };
   const orders = new Map<string, NetopiaOrder>();
   const ledger = new Ledger();
+  const reviewTimers = new Map<string, NodeJS.Timeout>();
   const sandbox = createSandboxApp(() => {
+    for (const timer of reviewTimers.values()) clearTimeout(timer);
+    reviewTimers.clear();
     orders.clear();
     ledger.clear();
     notifier.controls = { dropNext: 0, duplicateNext: 0, delayMs: 0, hold: false };
@@ -105,13 +118,39 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     res.json({ error: { code: '101', message: 'Redirect user to payment page' }, payment: paymentView(created, req) });
   });
 
+  const capture = (order: NetopiaOrder) => {
+    order.paidMs = clock.now();
+    const { orderID: reference, ntpID: processorRef, amountMinor, currency } = order;
+    ledger.record({ kind: 'capture', reference, processorRef, amountMinor, currency }, order.paidMs);
+  };
+
   const payWithCard = (ntpID: string, cardNumber: string, cvv: string): NetopiaOrder | undefined => {
     const order = byNtpId(ntpID);
     if (!order || order.status !== 1) return order; // only a new order takes a card
     const digits = cardNumber.replace(/\s+/g, '');
     const verdict = judgeNetopiaCard(digits, cvv);
     Object.assign(order, { status: verdict.status, code: verdict.code, message: verdict.message, maskedCard: `${digits.slice(0, 6)}******${digits.slice(-4)}` });
-    if (verdict.status === 3) ledger.record({ kind: 'capture', reference: order.orderID, processorRef: order.ntpID, amountMinor: order.amountMinor, currency: order.currency }, clock.now());
+    if (verdict.status === 3) capture(order);
+    notifier.notify(order.notifyUrl, ipnBody(order), order.posSignature);
+    if (verdict.status === 13 && review.outcome !== 'hold') {
+      const outcome = review.outcome;
+      // Real time, unref'd: a pending review never keeps a process alive.
+      reviewTimers.set(order.orderID, setTimeout(() => decideReview(order.orderID, outcome), review.afterMs).unref());
+    }
+    return order;
+  };
+
+  const decideReview = (orderID: string, outcome: ReviewOutcome): NetopiaOrder | undefined => {
+    clearTimeout(reviewTimers.get(orderID));
+    reviewTimers.delete(orderID);
+    const order = orders.get(orderID);
+    if (!order || order.status !== 13) return order;
+    if (outcome === 'approve') {
+      Object.assign(order, { status: 3, code: '00', message: 'Approved' });
+      capture(order);
+    } else {
+      Object.assign(order, { status: 12, code: '36', message: 'Transaction declined by antifraud' });
+    }
     notifier.notify(order.notifyUrl, ipnBody(order), order.posSignature);
     return order;
   };
@@ -159,7 +198,15 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     res.json(ipnBody(order));
   });
 
-  app.get('/__sandbox/ledger', (_req, res) => void res.json({ orders: [...orders.values()], entries: ledger.entries, netCapturesByJourney: ledger.netCapturesByJourney() }));
+  app.get('/__sandbox/ledger', (_req, res) => {
+    res.json({
+      orders: [...orders.values()],
+      entries: ledger.entries,
+      heldByOrder: ledger.heldByOrder(),
+      heldByJourney: ledger.heldByJourney(),
+      holdingOrdersByJourney: ledger.holdingOrdersByJourney(),
+    });
+  });
   app.post('/__sandbox/notifications', (req, res) => {
     notifier.controls = { ...notifier.controls, ...(req.body ?? {}) };
     res.json(notifier.controls);
@@ -174,8 +221,18 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     if (!order) return void res.status(404).json({ error: 'not_found' });
     res.json(payWithCard(order.ntpID, String(req.body?.cardNumber ?? ''), String(req.body?.cvv ?? '')));
   });
+  app.post('/__sandbox/orders/:orderID/review', (req, res) => {
+    const outcome: unknown = req.body?.outcome;
+    if (outcome !== 'approve' && outcome !== 'decline') {
+      return void res.status(400).json({ error: 'outcome must be "approve" or "decline"' });
+    }
+    const order = orders.get(req.params.orderID);
+    if (!order) return void res.status(404).json({ error: 'not_found' });
+    if (order.status !== 13) return void res.status(409).json({ error: 'not_in_review', status: order.status });
+    res.json(decideReview(order.orderID, outcome));
+  });
 
-  return { ...sandbox, orders, ledger, notifier, payWithCard };
+  return { ...sandbox, orders, ledger, notifier, payWithCard, decideReview };
 }
 
 /** The IPN body (and the status answer): order, payment and error. */
@@ -190,6 +247,8 @@ export function ipnBody(order: NetopiaOrder) {
       refundedAmount: Number(fromMinorUnits(order.refundedMinor ?? 0)),
       currency: order.currency,
       maskedCard: order.maskedCard,
+      // When the money moved (paid, and still so once credited), by the simulator's clock.
+      operationDate: order.paidMs === undefined ? undefined : new Date(order.paidMs).toISOString(),
     },
     error: { code: order.code, message: order.message },
   };
@@ -208,9 +267,16 @@ function cardPage(order: NetopiaOrder): string {
 <button id="pay" type="submit">Pay ${escapeHtml(amount)}</button></form></body></html>`;
 }
 
+const RESULT_TEXT: Record<number, string> = {
+  3: 'Payment approved',
+  4: 'Payment canceled',
+  5: 'Payment approved',
+  8: 'Payment refunded',
+  13: 'Payment in review',
+};
+
 function resultPage(order: NetopiaOrder): string {
-  const ok = order.status === 3 || order.status === 5;
-  const text = ok ? 'Payment approved' : order.status === 8 ? 'Payment refunded' : order.status === 4 ? 'Payment canceled' : `Payment declined: ${order.message} (${order.code})`;
+  const text = RESULT_TEXT[order.status] ?? `Payment declined: ${order.message} (${order.code})`;
   const back = order.redirectUrl ? `<p><a id="back" href="${escapeHtml(order.redirectUrl)}">Back to the merchant</a></p>` : '';
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(text)}</title></head><body>
 <h1 id="result" data-status="${order.status}">${escapeHtml(text)}</h1>${back}</body></html>`;
