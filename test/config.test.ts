@@ -6,12 +6,21 @@ describe('configuration', () => {
     expect(config).toMatchObject({ TEMPORAL_EMBEDDED: true, TEMPORAL_ADDRESS: '127.0.0.1:7233', API_PORT: 3000, TEMPORAL_UI_PORT: 8233, SANDBOX_ENABLED: true, PARKFLOW_ROLE: 'all' });
   });
 
+  test("the processors take the journeys' currencies by default; EPX its merchant account's", () => {
+    expect(loadConfig({})).toMatchObject({ MOBILPAY_CURRENCIES: ['RON', 'EUR', 'BRL'], EPX_CURRENCY: 'USD' });
+    const config = loadConfig({ MOBILPAY_CURRENCIES: 'ron , eur', EPX_CURRENCY: 'brl' });
+    expect(config).toMatchObject({ MOBILPAY_CURRENCIES: ['RON', 'EUR'], EPX_CURRENCY: 'BRL' });
+  });
+
   test('a bad variable is named in the error', () => {
     expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(/API_PORT/);
     expect(() => loadConfig({ PARKINGPLUS_BASE_URL: 'not a url' })).toThrow(/PARKINGPLUS_BASE_URL/);
     expect(() => loadConfig({ PARKFLOW_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/PARKFLOW_SECRET_KEY: must be 32 bytes/);
     expect(() => loadConfig({ TEMPORAL_EMBEDDED: 'maybe' })).toThrow(/TEMPORAL_EMBEDDED/);
+    expect(() => loadConfig({ MOBILPAY_CURRENCIES: 'RON,EURO' })).toThrow(/MOBILPAY_CURRENCIES\.1: an ISO 4217 code/);
+    expect(() => loadConfig({ MOBILPAY_CURRENCIES: ' , ' })).toThrow(/MOBILPAY_CURRENCIES: needs at least one currency/);
+    expect(() => loadConfig({ EPX_CURRENCY: 'dollars' })).toThrow(/EPX_CURRENCY/);
   });
 
   test('production refuses the development secret and API key', () => {

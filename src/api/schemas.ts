@@ -1,38 +1,15 @@
 import { z } from 'zod';
+import { PAYMENT_METHODS } from '../domain/payment-methods';
+import { OPERATORS } from '../registry/operators';
 import { JOURNEY_STATES, PROVIDERS } from '../workflows/messages';
 
 // The HTTP contract's single source of truth: requests are validated with these schemas and
 // /openapi.json is generated from them.
 
-const plate = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .regex(/^[A-Z0-9-]{2,12}$/, 'letters, digits and dashes, 2 to 12 characters')
-  .meta({ example: 'B123XYZ' });
-
-export const ParkingPlusJourneyRequest = z
-  .object({
-    provider: z.literal('parkingplus'),
-    accountId: z.string().regex(/^account-parkingplus-[a-f0-9]{20}$/, 'an accountId returned by POST /v1/accounts'),
-    securedParkingId: z.number().int().positive().meta({ example: 187 }),
-    plate: plate.optional(),
-  })
-  .strict()
-  .meta({ id: 'ParkingPlusJourneyRequest' });
-
-export const LinkcJourneyRequest = z
-  .object({
-    provider: z.literal('linkc'),
-    localizador: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'the ticket number').optional().meta({ example: '1234567890' }),
-    placa: plate.optional(),
-    parceiroId: z.number().int().positive().optional(),
-  })
-  .strict()
-  .refine((r) => (r.localizador === undefined) !== (r.placa === undefined), { message: 'give either localizador (the ticket) or placa (the plate)', path: ['localizador'] })
-  .meta({ id: 'LinkcJourneyRequest' });
-
-export const CreateJourneyRequest = z.discriminatedUnion('provider', [ParkingPlusJourneyRequest, LinkcJourneyRequest]).meta({ id: 'CreateJourneyRequest' });
+// One body per operator: each registry row brings its own schema.
+type OperatorRequest = (typeof OPERATORS)[number]['request'];
+const operatorRequests = OPERATORS.map((row) => row.request) as [OperatorRequest, ...OperatorRequest[]];
+export const CreateJourneyRequest = z.discriminatedUnion('provider', operatorRequests).meta({ id: 'CreateJourneyRequest' });
 export type CreateJourneyRequest = z.infer<typeof CreateJourneyRequest>;
 
 export const CreateAccountRequest = z
@@ -43,7 +20,7 @@ export const CreateAccountRequest = z
   .meta({ id: 'CreateAccountRequest', description: 'The password is used once to obtain tokens and never stored.' });
 export type CreateAccountRequest = z.infer<typeof CreateAccountRequest>;
 
-export const PayRequest = z.object({ method: z.enum(['mobilpay', 'epx']).optional() }).strict().meta({ id: 'PayRequest' });
+export const PayRequest = z.object({ method: z.enum(PAYMENT_METHODS).optional() }).strict().meta({ id: 'PayRequest' });
 export const CancelRequest = z.object({ reason: z.string().max(500).optional() }).strict().meta({ id: 'CancelRequest' });
 export const EmptyRequest = z.object({}).strict();
 

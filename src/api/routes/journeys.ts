@@ -8,18 +8,20 @@ import {
 } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import { type Config } from '../../config';
+import { journeyStart, JOURNEY_WORKFLOW_TYPES, processorTerms } from '../../registry';
 import { getAccount } from '../../workflows/account-messages';
 import { cancelJourney, enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, startJourney, type JourneyView } from '../../workflows/messages';
 import { JourneyDeadline, JourneyPlate, JourneyProvider, JourneyReference, JourneyState } from '../../workflows/search-attributes';
 import { canonicalJson, InFlight, journeyIdFor, sha256 } from '../idempotency';
 import { HttpProblem, parseInput } from '../problem';
-import { journeyStart, JOURNEY_WORKFLOW_TYPES } from '../providers';
 import { CancelRequest, CreateJourneyRequest, EmptyRequest, IdempotencyKey, JourneyId, ListJourneysQuery, PayRequest } from '../schemas';
 import { problemForTemporalError } from '../temporal-errors';
 
 export function journeysRouter({ temporal, config }: { temporal: Client; config: Config }): Router {
   const router = Router();
   const inFlight = new InFlight();
+  const polling = { firstMs: config.JOURNEY_POLL_FIRST_MS, maxMs: config.JOURNEY_POLL_MAX_MS };
+  const processors = processorTerms(config);
 
   const rethrow = (err: unknown): never => {
     throw problemForTemporalError(err) ?? err;
@@ -38,7 +40,7 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
     parseInput(IdempotencyKey, key, 'header', 'Idempotency-Key');
     const request = parseInput(CreateJourneyRequest, req.body, 'body');
     const requestHash = sha256(canonicalJson(request));
-    const start = journeyStart(request, requestHash, config);
+    const start = journeyStart(request, { requestHash, polling, processors });
     const workflowId = journeyIdFor(res.locals.callerId as string, key);
     // The same body always maps to the same update id, which Temporal deduplicates.
     const updateId = `start-${requestHash.slice(0, 16)}`;

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { createLinkcActivities } from '../activities/linkc/activities';
+import { LinkcClient } from '../activities/linkc/client';
+import { AccountWorkflowVault } from '../activities/parkingplus/account-vault';
+import { createParkingPlusActivities } from '../activities/parkingplus/activities';
+import { ParkingPlusClient } from '../activities/parkingplus/client';
+import { TokenSource } from '../activities/tokens';
+import { SecretBox } from '../domain/sealed';
+import { createLinkcSandbox } from '../sandbox/linkc/app';
+import { createParkingPlusSandbox } from '../sandbox/parkingplus/app';
+import { linkcJourney, parkingPlusJourney } from '../workflows';
+import { plate, port, url } from './fields';
+import { operatorRow, type JourneyContext, type RowConfig, type UnionToIntersection } from './rows';
+
+// One row per parking operator. Adding one: its activities, simulator and workflow in their own
+// folders, and its row here.
+
+// Parking+Plus (Romania): a session opened on the driver's linked account, paid on its own page.
+
+export const ParkingPlusJourneyRequest = z
+  .object({
+    provider: z.literal('parkingplus'),
+    accountId: z.string().regex(/^account-parkingplus-[a-f0-9]{20}$/, 'an accountId returned by POST /v1/accounts'),
+    securedParkingId: z.number().int().positive().meta({ example: 187 }),
+    plate: plate.optional(),
+  })
+  .strict()
+  .meta({ id: 'ParkingPlusJourneyRequest' });
+
+const parkingPlusConfig = z.object({
+  PARKINGPLUS_BASE_URL: url.default('http://127.0.0.1:4010'),
+  PARKINGPLUS_CLIENT_APP_ID: z.string().min(1).default('parkflow-sandbox-app'),
+  PARKINGPLUS_CLIENT_SECRET: z.string().min(1).default('parkflow-sandbox-secret'),
+  SANDBOX_PARKINGPLUS_PORT: port.default(4010),
+  SANDBOX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().positive().default(7200),
+});
+
+export function parkingPlusClient(config: RowConfig<typeof parkingPlusConfig>): ParkingPlusClient {
+  return new ParkingPlusClient({
+    baseUrl: config.PARKINGPLUS_BASE_URL,
+    clientAppId: config.PARKINGPLUS_CLIENT_APP_ID,
+    clientSecret: config.PARKINGPLUS_CLIENT_SECRET,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  });
+}
+
+export const PARKINGPLUS = operatorRow({
+  provider: 'parkingplus',
+  request: ParkingPlusJourneyRequest,
+  example: { provider: 'parkingplus', accountId: 'account-parkingplus-4f1c2a9b7d3e5f60a1b2', securedParkingId: 187, plate: 'B123XYZ' },
+  workflow: parkingPlusJourney,
+  input: (request, { requestHash, polling }) => ({
+    accountId: request.accountId,
+    securedParkingId: request.securedParkingId,
+    plate: request.plate,
+    requestHash,
+    polling,
+  }),
+  accountId: (request) => request.accountId,
+  config: parkingPlusConfig,
+  activities(config, { temporal }) {
+    const box = new SecretBox(config.PARKFLOW_SECRET_KEY);
+    // One token source per account and process: concurrent activities share one refresh.
+    const tokenSources = new Map<string, TokenSource>();
+    const tokensFor = (accountId: string) => {
+      let source = tokenSources.get(accountId);
+      if (!source) tokenSources.set(accountId, (source = new TokenSource(new AccountWorkflowVault(temporal, accountId, box))));
+      return source;
+    };
+    return createParkingPlusActivities({ client: parkingPlusClient(config), tokensFor, box });
+  },
+  simulator: {
+    name: 'Parking+Plus',
+    port: (config) => config.SANDBOX_PARKINGPLUS_PORT,
+    create: (config) =>
+      createParkingPlusSandbox({
+        tokenLifetimeSeconds: config.SANDBOX_TOKEN_LIFETIME_SECONDS,
+        clientAppId: config.PARKINGPLUS_CLIENT_APP_ID,
+        clientSecret: config.PARKINGPLUS_CLIENT_SECRET,
+      }).app,
+  },
+  fieldNames: {},
+});
+
+// LinkC (Brazil): a stay looked up by ticket or plate, paid at exit through our own processors.
+
+export const LinkcJourneyRequest = z
+  .object({
+    provider: z.literal('linkc'),
+    localizador: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'the ticket number').optional().meta({ example: '1234567890' }),
+    placa: plate.optional(),
+    parceiroId: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((r) => (r.localizador === undefined) !== (r.placa === undefined), {
+    message: 'give either localizador (the ticket) or placa (the plate)',
+    path: ['localizador'],
+  })
+  .meta({ id: 'LinkcJourneyRequest' });
+
+const linkcConfig = z.object({
+  LINKC_BASE_URL: url.default('http://127.0.0.1:4040'),
+  LINKC_USUARIO: z.string().min(1).default('parkflow'),
+  LINKC_SENHA: z.string().min(1).default('sandbox-linkc-secret'),
+  SANDBOX_LINKC_PORT: port.default(4040),
+  SANDBOX_LINKC_TRANSACTION_VALIDITY_SECONDS: z.coerce.number().int().positive().default(300),
+});
+
+export function linkcClient(config: RowConfig<typeof linkcConfig>): LinkcClient {
+  return new LinkcClient({
+    baseUrl: config.LINKC_BASE_URL,
+    usuario: config.LINKC_USUARIO,
+    senha: config.LINKC_SENHA,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  });
+}
+
+export const LINKC = operatorRow({
+  provider: 'linkc',
+  request: LinkcJourneyRequest,
+  example: { provider: 'linkc', localizador: '1234567890' },
+  workflow: linkcJourney,
+  input: (request, { requestHash, polling, processors }) => ({
+    lookup: { localizador: request.localizador, placa: request.placa, parceiroId: request.parceiroId },
+    requestHash,
+    polling,
+    processors,
+  }),
+  config: linkcConfig,
+  activities: (config) => createLinkcActivities({ client: linkcClient(config) }),
+  simulator: {
+    name: 'LinkC',
+    port: (config) => config.SANDBOX_LINKC_PORT,
+    create: (config) =>
+      createLinkcSandbox({
+        user: { usuario: config.LINKC_USUARIO, senha: config.LINKC_SENHA },
+        transactionValiditySeconds: config.SANDBOX_LINKC_TRANSACTION_VALIDITY_SECONDS,
+      }).app,
+  },
+  fieldNames: { parceiro_id: 'parceiroId' },
+});
+
+export const OPERATORS = [PARKINGPLUS, LINKC] as const;
+
+type Operator = (typeof OPERATORS)[number];
+export type JourneyRequest = z.output<Operator['request']>;
+export type OperatorActivities = UnionToIntersection<ReturnType<Operator['activities']>>;
+
+/** Every journey workflow type, for listing through visibility. */
+export const JOURNEY_WORKFLOW_TYPES = OPERATORS.map((row) => row.workflow.name);
+
+export interface JourneyStart {
+  workflowType: string;
+  input: ReturnType<Operator['input']>;
+  /** The linked account the journey needs, if any. */
+  accountId?: string;
+}
+
+/** The workflow a journey request starts, and its input. */
+export function journeyStart(request: JourneyRequest, ctx: JourneyContext): JourneyStart {
+  const row = OPERATORS.find((r) => r.provider === request.provider)!;
+  // The row is the request's own (same provider): its builders take this request.
+  return {
+    workflowType: row.workflow.name,
+    input: row.input(request as never, ctx),
+    accountId: row.accountId?.(request as never),
+  };
+}
