@@ -62,8 +62,15 @@ describe('LinkC client against the simulator', () => {
     expect((await failure(client.lookupStay({ placa: 'ABC1234', parceiroId: 2 }))).details).toEqual([expect.objectContaining({ field: 'placa' })]);
     expect((await failure(client.lookupStay({ localizador: '1234567890', parceiroId: 2 }))).type).toBe(FailureType.UpstreamNotFound);
     const osa = await client.lookupStay({ localizador: '5550001', parceiroId: 2 });
-    expect(osa).toMatchObject({ localizador: '5550001', due: { value: '0.00' } });
+    // Paid at the garage: never a transaction, never "nothing due" — exit only until validade.
+    expect(osa).toMatchObject({ localizador: '5550001', payableHere: false });
     expect(osa.transaction).toBeUndefined();
+    const raw = await fetch(`${server.url}/api/estadias?localizador=5550001&parceiro_id=2`, { headers: { accept: LINKC_ACCEPT, authorization: `Bearer ${await tokenOf()}` } });
+    const { movimento } = (await raw.json()) as { movimento: Record<string, string> };
+    expect(Object.keys(movimento).sort()).toEqual(['documento', 'entrada_datahora', 'status', 'validade_datahora', 'valor_total']);
+    expect(movimento.status).toBe('EM_ABERTO'); // entered 30+ minutes ago: money is due
+    expect(Date.parse(osa.exitBy)).toBeLessThanOrEqual(sandbox.clock.now());
+    expect(movimento.validade_datahora).toMatch(/-03:00$/);
   });
 
   test('only the versioned Accept header is served', async () => {
@@ -80,11 +87,13 @@ describe('LinkC client against the simulator', () => {
     expect(sandbox.stats.authentications).toBe(before + 1);
   });
 
-  test('registration consumes the transaction: reused → 422, expired → TransactionExpired (never accepted)', async () => {
+  test('registration consumes the transaction: reused → 422 read as "already registered", expired → TransactionExpired', async () => {
     const stay = await client.lookupStay({ localizador: '2222' });
-    await client.registerPayment(stay.transaction!.id);
+    expect(await client.registerPayment(stay.transaction!.id)).toMatchObject({ registered: 'now' });
     expect((await client.lookupStay({ localizador: '2222' })).due.value).toBe('0.00');
-    expect(await failure(client.registerPayment(stay.transaction!.id))).toMatchObject({ type: FailureType.UpstreamRejected, details: [{ retorno_codigo: 'TRANSACAO_UTILIZADA' }] });
+    // Only we ever had this id: a 422 TRANSACAO_UTILIZADA means our earlier try went through.
+    expect(await client.registerPayment(stay.transaction!.id)).toEqual({ registered: 'already' });
+    expect(sandbox.paymentRequests.filter((r) => r.transacao === stay.transaction!.id).map((r) => r.outcome)).toEqual(['registered', 'reused']);
 
     const later = await client.lookupStay({ localizador: '3333' });
     sandbox.clock.advance(121_000);

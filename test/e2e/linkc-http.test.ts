@@ -56,12 +56,32 @@ describe('LinkC journey through HTTP (3-second transaction window)', () => {
     });
     expect(relooked.state).toBe('awaiting_payment');
 
-    const pay = await stack.api(`/v1/journeys/${id}/pay`, { body: { method: 'epx' } });
-    await payOnHostedPage(stack, pay.body, '4000000000000002');
+    // EPX settles in its merchant account's currency (USD): a BRL stay is refused before any order.
+    const viaEpx = await stack.api(`/v1/journeys/${id}/pay`, { body: { method: 'epx' } });
+    expect(viaEpx.status).toBe(422);
+    expect(viaEpx.body.type).toContain('currency-not-accepted');
+    const pay = await stack.api(`/v1/journeys/${id}/pay`, { body: { method: 'mobilpay' } });
+    await payOnHostedPage(stack, pay.body, '9900004810225098');
     await stateIs(id, 'paid');
     expect(stack.linkc.paymentRequests.some((r) => r.outcome === 'expired')).toBe(false);
-    const net = stack.epx.ledger.holdingOrdersByJourney()[id] ?? 0;
-    expect(net).toBe(1);
+    expect(stack.mobilPay.ledger.holdingOrdersByJourney()[id]).toBe(1);
+    const stay = [...stack.linkc.stays.values()].find((s) => s.placa === 'QRS4321')!;
+    expect(stack.mobilPay.ledger.heldByJourney()[id]).toEqual({ BRL: stay.pagoMinor });
+  });
+
+  test('two POST /pay at once, and a third 100 ms later, share one order; the money kept is what LinkC booked', async () => {
+    const started = await start({ localizador: '1234567891' });
+    const id = started.body.id;
+    const pay = () => stack.api(`/v1/journeys/${id}/pay`, { body: { method: 'mobilpay' } });
+    const [a, b] = await Promise.all([pay(), pay()]);
+    await new Promise((r) => setTimeout(r, 100));
+    const c = await pay();
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
+    expect(new Set([a.body.paymentId, b.body.paymentId, c.body.paymentId])).toEqual(new Set([`${id}.1`]));
+    expect([...stack.mobilPay.orders.keys()].filter((k) => k.startsWith(`${id}.`))).toEqual([`${id}.1`]);
+    await payOnHostedPage(stack, a.body, '9900004810225098');
+    await stateIs(id, 'paid');
+    expect(stack.mobilPay.ledger.heldByJourney()[id]).toEqual({ BRL: stack.linkc.stays.get('1234567891')!.pagoMinor });
   });
 
   test('upstream 404 → 404 "stay not found in the yard"; upstream 400 → 422 naming the field', async () => {

@@ -9,10 +9,13 @@ import { createSandboxApp, type Sandbox } from '../harness';
 // Seed rules: the versioned Accept header; every localizador except those starting with "9" and
 // every placa except those starting with "Z" is found (else 404), with a random entry time; only
 // cars still in the yard; 400 without localizador/placa or for a partner not allowed; OSA
-// partners look up by localizador only, stays that entered through them, `movimento` shape.
+// partners look up by localizador only, stays that entered through them, `movimento` shape with
+// the field table's status, entrada_datahora, validade_datahora and valor_total (and the example's
+// documento; saida_datahora once the car has left). An OSA stay is paid at the garage.
 // PROPOSALS (not public): POST api/autenticacao, POST api/estadias/pagamentos, GET api/parceiros,
 // 422 with retorno_codigo/retorno_mensagem, the tariff, the exit grace, stays that entered
-// through the OSA partner = localizadores starting with "5".
+// through the OSA partner = localizadores starting with "5", the OSA statuses EM_ABERTO (to pay)
+// and PAGO (exit allowed until validade_datahora; the seed lists none), the kiosk control.
 
 export const LINKC_ACCEPT = 'application/vnd.linkc.com.br; version=1';
 
@@ -136,7 +139,7 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     return stay;
   };
 
-  const calculation = (stay: Stay) => {
+  const calculation = (stay: Stay, withTransaction = true) => {
     const now = clock.now();
     const totalMinor = tariffMinor((now - stay.entradaMs) / 60_000);
     const devidoMinor = Math.max(0, totalMinor - stay.pagoMinor - stay.descontoMinor);
@@ -152,7 +155,7 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
       valor_parceiro: fromMinorUnits(devidoMinor),
       valor_adquirente: fromMinorUnits(devidoMinor),
     };
-    if (devidoMinor > 0) {
+    if (devidoMinor > 0 && withTransaction) {
       const tx: Transaction = { id: randomUUID(), localizador: stay.localizador, devidoMinor, expiresMs: now + settings.transactionValiditySeconds * 1000, used: false };
       transactions.set(tx.id, tx);
       body.transacao = tx.id;
@@ -172,8 +175,9 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     const stay = stayFor({ localizador, placa });
     if (!stay || (partner.tipo === 'OSA' && !stay.viaOsa)) return void erro(res, 404, 'Estadia não encontrada no pátio');
     if (partner.tipo === 'OSA') {
-      const total = tariffMinor((clock.now() - stay.entradaMs) / 60_000);
-      return void res.json({ movimento: { documento: stay.localizador, status: 'EM_ABERTO', entrada_datahora: isoBrasilia(stay.entradaMs), valor_total: fromMinorUnits(total) } });
+      const { validade_datahora, valor_total, valor_devido } = calculation(stay, false);
+      const status = valor_devido === '0.00' ? 'PAGO' : 'EM_ABERTO';
+      return void res.json({ movimento: { documento: stay.localizador, status, entrada_datahora: isoBrasilia(stay.entradaMs), validade_datahora, valor_total } });
     }
     const body = calculation(stay);
     res.json(localizador ? { estadia_calculo: { localizador: stay.localizador, ...body } } : { permanencia: { placa: stay.placa, localizador: stay.localizador, ...body } });
@@ -212,6 +216,15 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     if (total - stay.pagoMinor - stay.descontoMinor > 0) return void erro(res, 409, 'Saída bloqueada: há valor devido');
     stay.exited = true;
     res.json({ saida_datahora: isoBrasilia(clock.now()) });
+  });
+  // The driver pays (part of) the stay at the garage's kiosk: LinkC books it without us.
+  app.post('/__sandbox/estadias/:localizador/kiosk', (req, res) => {
+    const stay = stays.get(req.params.localizador);
+    const amountMinor = Math.round(Number(req.body?.amountMinor));
+    if (!stay || stay.exited || !Number.isSafeInteger(amountMinor) || amountMinor <= 0) return void erro(res, 400, 'Pagamento inválido');
+    stay.pagoMinor += amountMinor;
+    stay.lastPaymentMs = clock.now();
+    res.json({ valor_pago: fromMinorUnits(stay.pagoMinor) });
   });
   app.post('/__sandbox/settings', (req, res) => {
     Object.assign(settings, Object.fromEntries(Object.entries(req.body ?? {}).filter(([k, v]) => k in settings && Number.isFinite(Number(v))).map(([k, v]) => [k, Number(v)])));
