@@ -7,7 +7,7 @@ import { getPayment, type PaymentInput } from '../src/workflows/payment-messages
 import { payOnHostedPage, startPayment, startPaymentHarness } from './support/payments';
 
 let env: TestWorkflowEnvironment;
-const mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 3, delayMs: 50 } });
+const mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 3, delayMs: 50 }, review: { outcome: 'hold' } });
 const epx = createEpxSandbox();
 let harness: Awaited<ReturnType<typeof startPaymentHarness>> | undefined;
 const taskQueue = `payments-${randomUUID()}`;
@@ -19,7 +19,14 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => harness?.stop());
 
+/** The processors' clocks read the workflows' (skipped) time, plus `laterMs`: captures carry it. */
+async function syncClocks(laterMs = 0) {
+  const now = (await env.currentTimeMs()) + laterMs;
+  for (const sandbox of [mobilPay, epx]) sandbox.clock.advance(now - sandbox.clock.now());
+}
+
 async function attempt(journeyId: string, n: number, method: 'mobilpay' | 'epx', dueInMs = 30 * MINUTE, extra: Partial<PaymentInput> = {}) {
+  await syncClocks();
   const dueAt = new Date((await env.currentTimeMs()) + dueInMs).toISOString();
   const input: PaymentInput = { journeyId, attempt: n, method, amount: { value: '12.50', currency: 'RON' }, dueAt, description: `parking ${journeyId}`, ...extra };
   const started = await startPayment(env.client, taskQueue, input);
@@ -113,6 +120,7 @@ describe('payment workflow (time-skipping, against the processor simulators)', (
     mobilPay.faults.add({ path: '/operation/cancel', latencyMs: 1500 });
     const sleeping = env.sleep(11 * MINUTE);
     while (mobilPay.faults.pending() > 0) await new Promise((r) => setTimeout(r, 20));
+    await syncClocks(1_000); // the money moves a second after the deadline
     await payOnHostedPage({ mobilPay, epx }, view, '9900004810225098');
     await sleeping;
     const done: PaymentView = await handle.result();
@@ -125,6 +133,7 @@ describe('payment workflow (time-skipping, against the processor simulators)', (
     const id = journey();
     const { view, handle } = await attempt(id, 1, 'epx', 10 * MINUTE);
     await env.sleep(11 * MINUTE);
+    await syncClocks();
     // The redirect is lost too: the status look-up finds the late capture. (Delivered right after a
     // time skip, a signal here sometimes trips the Java test server: "invalid history builder state".)
     await payOnHostedPage({ mobilPay, epx }, view, '4000000000000002', { deliver: 0 });
@@ -140,5 +149,32 @@ describe('payment workflow (time-skipping, against the processor simulators)', (
     expect([...mobilPay.orders.values()].filter((o) => o.orderID === `${id}.1`)).toHaveLength(1);
     await payOnHostedPage({ mobilPay, epx }, a.view, '9900004810225098');
     expect((await a.handle.result()).status).toBe('captured');
+  });
+
+  // NETOPIA status 13 is a review, not a decline: the attempt keeps watching until it ends.
+  test('a review that ends in a capture after the deadline is refunded; the order is watched until then', async () => {
+    const id = journey();
+    const { view, handle } = await attempt(id, 1, 'mobilpay', 10 * MINUTE);
+    await syncClocks();
+    await payOnHostedPage({ mobilPay, epx }, view, '9900005786662552'); // antifraud: in review
+    await env.sleep(11 * MINUTE);
+    mobilPay.clock.advance(11 * MINUTE);
+    expect(await handle.query(getPayment)).toMatchObject({ status: 'pending', reason: 'in review at the processor' });
+    mobilPay.decideReview(`${id}.1`, 'approve'); // approved after the deadline
+    const done: PaymentView = await handle.result();
+    expect(done).toMatchObject({ status: 'refunded', reason: 'captured after the payment deadline' });
+    expect(mobilPay.ledger.heldByOrder()[`${id}.1`]).toMatchObject({ capturedMinor: 1250, heldMinor: 0 });
+  });
+
+  test('a review approved before the deadline is a capture', async () => {
+    const id = journey();
+    const { view, handle } = await attempt(id, 1, 'mobilpay', 30 * MINUTE);
+    await syncClocks();
+    await payOnHostedPage({ mobilPay, epx }, view, '9900005786662552');
+    await env.sleep(2 * MINUTE);
+    mobilPay.clock.advance(2 * MINUTE);
+    mobilPay.decideReview(`${id}.1`, 'approve');
+    expect((await handle.result()).status).toBe('captured');
+    expect(mobilPay.ledger.heldByJourney()[id]).toEqual({ RON: 1250 });
   });
 });
