@@ -228,4 +228,35 @@ describe('Parking+Plus journey (time-skipping)', () => {
       expect((await account.query(getAccount)).refreshes).toBe(1);
     });
   });
+  test('a session adopted already finalized (a reset run) is finalized again, then paid', async () => {
+    const fake = new FakeParkingPlus();
+    fake.state = 'exiting';
+    await withWorker(fake, async () => {
+      const accountId = await linkedAccount();
+      const { handle } = await startedJourney(accountId);
+      // a normal start: no reset lookup asked for
+      expect(fake.activities.openParkingPlusSession).toHaveBeenCalledWith({ accountId, securedParkingId: 187, journeyStartedAt: expect.any(String) });
+      await env.sleep('1 second');
+      const view = await handle.query(getJourney);
+      expect(view).toMatchObject({ state: 'awaiting_payment', payment: { paymentId: '42', status: 'pending' }, keys: { exit: { accessCommand: 'exit-command-1' } } });
+      expect(fake.activities.finalizeParkingPlusSession).toHaveBeenCalledTimes(1);
+
+      fake.payment = 'confirmed';
+      await env.sleep('1 minute');
+      expect((await handle.query(getJourney)).timeline.map((t) => t.state)).toEqual(['entering', 'active', 'finalizing', 'awaiting_payment', 'paid']);
+    });
+  });
+
+  test('a session that already ended (a reset run of a completed journey) completes it without a new one', async () => {
+    const fake = new FakeParkingPlus();
+    const ended = { state: 'closed' as const, transactionId: 9, amount: { value: '5.00', currency: 'RON' } };
+    (fake.activities.openParkingPlusSession as jest.Mock).mockImplementationOnce(async () => ended);
+    await withWorker(fake, async () => {
+      const { handle } = await startedJourney(await linkedAccount());
+      const done = await handle.result();
+      expect(done).toMatchObject({ state: 'completed', amount: ended.amount, upstream: { transaction: 9 } });
+      expect(done.timeline.map((t) => t.state)).toEqual(['entering', 'completed']);
+      expect(fake.activities.readParkingPlusSession).not.toHaveBeenCalled();
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
   log,
@@ -9,8 +10,8 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { ParkingPlusActivities } from '../activities/parkingplus/activities';
-import type { ParkingPlusFinalized, ParkingPlusSession } from '../activities/parkingplus/snapshot';
-import { NON_RETRYABLE_FAILURES } from '../domain/failures';
+import type { ParkingPlusEnded, ParkingPlusFinalized, ParkingPlusSession } from '../activities/parkingplus/snapshot';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { awaitRelink } from './account-messages';
 import { firstStep } from './first-step';
 import { Journey } from './journey';
@@ -81,7 +82,8 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     session = current;
     journey.view.amount = current.amount;
     journey.view.keys = { ...journey.view.keys, [current.key.kind]: current.key };
-    if (current.state === 'active' && journey.state === 'entering') journey.moveTo('active');
+    // Past entering, the car is in. A session finalized while the journey is entering (a reset run) is caught up below.
+    if ((current.state === 'active' || current.state === 'exiting') && journey.state === 'entering') journey.moveTo('active');
   };
   const applyFinalized = (finalized: ParkingPlusFinalized) => {
     applySession(finalized);
@@ -95,6 +97,18 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   };
   const finalizeUpstream = async () =>
     applyFinalized(await step(() => steps.finalizeParkingPlusSession({ ...ids, sessionId: session!.sessionId })));
+  /**
+   * The session was finalized while the journey is not (a run an operator reset, to its start or
+   * later): finalize again — the upstream answers the same order and pay_url, and a fresh exit key
+   * if it lapsed — then the payment is read as usual. Tried once; refused, the journey waits active.
+   */
+  let caughtUp = false;
+  const catchUpFinalized = async () => {
+    journey.moveTo('finalizing');
+    const finalized = await read(() => reads.finalizeParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
+    if (finalized) applyFinalized(finalized.value);
+    journey.moveTo(finalized ? 'awaiting_payment' : 'active');
+  };
   const exitKeyLapsed = () => {
     const exitKey = journey.view.keys?.exit;
     return !exitKey || Date.parse(exitKey.validUntil) <= Date.now();
@@ -111,7 +125,13 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
       if (current) applySession(current);
       return journey.view;
     },
-    { validator: () => journey.require('enter', ['entering']) },
+    {
+      validator: () => {
+        journey.require('enter', ['entering']);
+        // Before the first step has the session: sent early, or an original run's enter replayed into a reset run.
+        if (!session) throw ApplicationFailure.nonRetryable('cannot enter a journey that is still starting; try again', FailureType.WrongState);
+      },
+    },
   );
 
   setHandler(
@@ -151,9 +171,21 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     { validator: (_request) => journey.require('cancel', ['entering']) },
   );
 
-  // First step, answered to the caller by the start update.
+  /** A reset run of a journey whose session Parking+Plus already closed: paid, and the car left. */
+  const applyEnded = (ended: ParkingPlusEnded) => {
+    journey.view.amount = ended.amount;
+    journey.view.upstream.transaction = ended.transactionId;
+    journey.moveTo('completed');
+  };
+
+  // First step, answered to the caller by the start update. In a run an operator reset, startTime
+  // is still the journey's (the run's history begins with the original start event); runId is new.
+  const { runId, originalExecutionRunId, startTime } = workflowInfo();
+  const resetRun = runId !== originalExecutionRunId;
   await firstStep(journey, input.requestHash, async () => {
-    applySession(await steps.openParkingPlusSession({ ...ids, journeyStartedAt: workflowInfo().startTime.toISOString() }));
+    const opened = await steps.openParkingPlusSession({ ...ids, journeyStartedAt: startTime.toISOString(), ...(resetRun ? { resetRun } : {}) });
+    if ('transactionId' in opened) return applyEnded(opened);
+    applySession(opened);
     journey.setReference(String(session!.sessionId));
   });
 
@@ -174,6 +206,11 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
       await condition(() => relinked);
       relinked = reauthNeeded = false;
       journey.moveTo(resumeIn);
+      continue;
+    }
+    if (journey.state === 'active' && session?.state === 'exiting' && !journey.view.payment && !caughtUp) {
+      caughtUp = true;
+      await catchUpFinalized();
       continue;
     }
     switch (journey.state) {

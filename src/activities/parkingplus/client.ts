@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
 import { callUpstream, parseUpstream, rejectUpstream, UpstreamUnauthorized, type UpstreamRequest, type UpstreamResponse } from '../http';
-import { CurrentSession, FinalizedSession, PaymentStatus, TokenResponse } from './schemas';
+import { CurrentSession, FinalizedSession, PaymentStatus, SessionTransactions, TokenResponse } from './schemas';
 import { withBearerToken, type TokenSource } from '../tokens';
 
 export interface ParkingPlusSettings {
@@ -67,6 +67,14 @@ export class ParkingPlusClient {
     });
     if (res.status !== 201 && res.status !== 200) rejectUpstream(where, res.status, res.body);
     return parseUpstream(FinalizedSession, res.body, where);
+  }
+
+  /** One page of the driver's finalized sessions (research §1: paginated, with payment_status). */
+  async sessionTransactions(tokens: TokenSource, page: number): Promise<SessionTransactions> {
+    const where = 'parkingplus session transactions';
+    const res = await this.authorized(tokens, { method: 'GET', path: `/api/car_driver/parking_session_transactions?page=${page}` });
+    if (res.status !== 200) rejectUpstream(where, res.status, res.body);
+    return parseUpstream(SessionTransactions, res.body, where);
   }
 
   async paymentStatus(tokens: TokenSource, orderId: string): Promise<PaymentOutcome> {

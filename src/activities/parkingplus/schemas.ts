@@ -58,3 +58,24 @@ export type FinalizedSession = z.infer<typeof FinalizedSession>;
 
 /** GET /api/payment/status (research §1). */
 export const PaymentStatus = z.object({ is_card_verification: z.boolean().optional(), status: z.string() });
+
+/** GET /api/car_driver/parking_session_transactions?page= (research §1): the driver's finalized sessions, paginated. */
+export const SessionTransactions = z.object({
+  current_page: z.number().int(),
+  total_pages: z.number().int(),
+  parking_session_transactions: z.array(
+    z
+      .object({
+        id: z.number().int(),
+        start_time: instant,
+        end_time: instant.nullable().optional(),
+        amount: decimal,
+        payment_status: z.string(),
+        curency: z.string().length(3), // sic, as the upstream spells it
+        parking: z.object({ id: z.number().int() }).loose(),
+      })
+      .loose(),
+  ),
+});
+export type SessionTransactions = z.infer<typeof SessionTransactions>;
+export type SessionTransaction = SessionTransactions['parking_session_transactions'][number];

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
 import { money, type Money } from '../../domain/money';
 import { type SmartKeyView } from '../../workflows/messages';
-import { type CurrentSession, type FinalizedSession, type SmartKey } from './schemas';
+import { type CurrentSession, type FinalizedSession, type SessionTransaction, type SmartKey } from './schemas';
 
 /** What a journey workflow needs of a Parking+Plus session, in parkflow's words. */
 export interface ParkingPlusSession {
@@ -16,6 +16,13 @@ export interface ParkingPlusSession {
 export interface ParkingPlusFinalized extends ParkingPlusSession {
   payUrl: string;
   orderId: string;
+}
+
+/** A journey's session Parking+Plus has already closed, as the driver's transactions list it (paid, the car left). */
+export interface ParkingPlusEnded {
+  state: 'closed';
+  transactionId: number;
+  amount: Money;
 }
 
 function keyView(key: SmartKey, kind: SmartKeyView['kind'], remainingTries: number): SmartKeyView {
@@ -51,4 +58,8 @@ export function finalizedSnapshot(finalized: FinalizedSession): ParkingPlusFinal
     payUrl: finalized.pay_url,
     orderId,
   };
+}
+
+export function endedSnapshot(transaction: SessionTransaction): ParkingPlusEnded {
+  return { state: 'closed', transactionId: transaction.id, amount: money(transaction.amount, transaction.curency) };
 }
