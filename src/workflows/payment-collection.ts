@@ -150,9 +150,10 @@ export class PaymentCollection {
     if (view.status !== 'pending') this.unread.add(view.paymentId);
   }
 
-  /** Reads the processors' records of the attempts that may hold money. */
+  /** Reads the processors' records of the attempts said to have moved (`all`: of every one that may hold money). */
   async read(all = false): Promise<void> {
-    const ids = all ? this.state.attempts.map((a) => a.view.paymentId) : [...this.unread];
+    const mayHold = (a: PaymentAttempt) => a.heldMinor > 0 || a.view.status === 'captured' || this.unread.has(a.view.paymentId);
+    const ids = (all ? this.state.attempts.filter(mayHold) : this.state.attempts.filter((a) => this.unread.has(a.view.paymentId))).map((a) => a.view.paymentId);
     this.unread.clear();
     for (const id of ids) {
       const entry = this.state.attempts.find((a) => a.view.paymentId === id)!;
