@@ -103,7 +103,7 @@ describe('LinkC journey through HTTP (3-second transaction window)', () => {
   });
 });
 
-test('the histories of this run replay cleanly (RECORD_HISTORIES=1 keeps one journey as a fixture)', async () => {
+test('the histories of this run replay cleanly (RECORD_HISTORIES=1 keeps the longest journey and payment as fixtures)', async () => {
   const histories = [];
   for await (const item of stack.service.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` }).intoHistories()) histories.push(item);
   expect(histories.length).toBeGreaterThanOrEqual(4);
@@ -111,9 +111,12 @@ test('the histories of this run replay cleanly (RECORD_HISTORIES=1 keeps one jou
     expect({ workflowId: result.workflowId, error: result.error?.message }).toEqual({ workflowId: result.workflowId, error: undefined });
   }
   if (process.env.RECORD_HISTORIES) {
-    const journey = histories.find((h) => h.workflowId.startsWith('journey-'))!;
-    const json = execFileSync(requireBinary('cli'), ['workflow', 'show', '--workflow-id', journey.workflowId, '--address', stack.env.address, '--output', 'json']);
-    writeFileSync(path.resolve(__dirname, '../fixtures/histories', `${journey.workflowId}.json`), json);
+    // The longest journey and payment of the run: the paths with the most to replay.
+    const longest = (prefix: string) => histories.filter((h) => h.workflowId.startsWith(prefix)).sort((a, b) => b.history.events!.length - a.history.events!.length)[0]!;
+    for (const { workflowId } of [longest('journey-'), longest('payment-')]) {
+      const json = execFileSync(requireBinary('cli'), ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address, '--output', 'json']);
+      writeFileSync(path.resolve(__dirname, '../fixtures/histories', `${workflowId}.json`), json);
+    }
   }
 });
 
