@@ -1,3 +1,4 @@
+import { type HistoryAndWorkflowId } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -104,7 +105,7 @@ describe('LinkC journey through HTTP (3-second transaction window)', () => {
 });
 
 test('the histories of this run replay cleanly (RECORD_HISTORIES=1 keeps the longest journey and payment as fixtures)', async () => {
-  const histories = [];
+  const histories: HistoryAndWorkflowId[] = [];
   for await (const item of stack.service.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` }).intoHistories()) histories.push(item);
   expect(histories.length).toBeGreaterThanOrEqual(4);
   for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
@@ -112,7 +113,8 @@ test('the histories of this run replay cleanly (RECORD_HISTORIES=1 keeps the lon
   }
   if (process.env.RECORD_HISTORIES) {
     // The longest journey and payment of the run: the paths with the most to replay.
-    const longest = (prefix: string) => histories.filter((h) => h.workflowId.startsWith(prefix)).sort((a, b) => b.history.events!.length - a.history.events!.length)[0]!;
+    const length = (h: HistoryAndWorkflowId) => (h.history as { events?: unknown[] }).events?.length ?? 0;
+    const longest = (prefix: string) => histories.filter((h) => h.workflowId.startsWith(prefix)).sort((a, b) => length(b) - length(a))[0]!;
     for (const { workflowId } of [longest('journey-'), longest('payment-')]) {
       const json = execFileSync(requireBinary('cli'), ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address, '--output', 'json']);
       writeFileSync(path.resolve(__dirname, '../fixtures/histories', `${workflowId}.json`), json);

@@ -1,9 +1,8 @@
-import { type WorkflowHandle } from '@temporalio/client';
-import { type temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { getPayment, paymentWorkflowId } from '../../src/workflows/payment-messages';
 import { payOnHostedPage } from '../support/payments';
+import { firstWorkflowTask, resetTo, type HistoryEvent } from '../support/reset';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { workflowBundle } from '../support/temporal';
 
@@ -23,7 +22,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const stateIs = (id: string, state: string) => eventually(async () => ((await stack.api(`/v1/journeys/${id}`)).body.state === state ? true : undefined), 30_000, state);
 const refundsOf = (id: string) => stack.mobilPay.ledger.entries.filter((e) => e.kind === 'refund' && e.reference.startsWith(`${id}.`));
 
@@ -38,27 +36,12 @@ async function paidJourney(localizador: string): Promise<string> {
   return id;
 }
 
-/** Resets the workflow's current run to the completion of the workflow task `pick` chooses. */
-async function resetTo(workflowId: string, pick: (events: HistoryEvent[]) => HistoryEvent): Promise<WorkflowHandle> {
-  const handle = stack.env.client.workflow.getHandle(workflowId);
-  const { runId } = await handle.describe();
-  const reset = await stack.env.client.workflowService.resetWorkflowExecution({
-    namespace: 'default',
-    workflowExecution: { workflowId, runId },
-    workflowTaskFinishEventId: pick((await handle.fetchHistory()).events!).eventId,
-    reason: 'operator reset (test)',
-    requestId: randomUUID(),
-  });
-  expect(reset.runId).not.toBe(runId);
-  return stack.env.client.workflow.getHandle(workflowId, reset.runId!);
-}
 
 /** The last completed workflow task before the pay update was accepted. */
 const beforePay = (events: HistoryEvent[]) => {
   const pay = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'pay');
   return events.slice(0, pay).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
 };
-const firstTask = (events: HistoryEvent[]) => events.find((e) => e.workflowTaskCompletedEventAttributes)!;
 
 /** Money kept = money booked, nothing refunded, and the run replays. */
 async function expectMoneyKeptAsBooked(id: string, localizador: string): Promise<void> {
@@ -77,7 +60,7 @@ async function expectMoneyKeptAsBooked(id: string, localizador: string): Promise
 describe('resetting a paid LinkC journey keeps exactly the money LinkC booked', () => {
   test('reset to before the pay, the transaction id still valid: the re-opened order is the same capture, registered once', async () => {
     const id = await paidJourney('7100000001');
-    await resetTo(id, beforePay);
+    await resetTo(stack.env.client, id, beforePay);
     await stateIs(id, 'paid');
     await new Promise((r) => setTimeout(r, 2_000)); // let the reset run finish what it does
     expect((await stack.api(`/v1/journeys/${id}`)).body.state).toBe('paid');
@@ -87,7 +70,7 @@ describe('resetting a paid LinkC journey keeps exactly the money LinkC booked', 
   test('reset to before the pay after the transaction id lapsed: nothing refunded, LinkC still shows it paid', async () => {
     const id = await paidJourney('7100000002');
     await new Promise((r) => setTimeout(r, (WINDOW_SECONDS + 1) * 1000));
-    await resetTo(id, beforePay);
+    await resetTo(stack.env.client, id, beforePay);
     await stateIs(id, 'paid');
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await stack.api(`/v1/journeys/${id}`)).body.state).toBe('paid');
@@ -96,7 +79,7 @@ describe('resetting a paid LinkC journey keeps exactly the money LinkC booked', 
 
   test("reset of the journey's payment workflow to its start: the same capture again, nothing refunded", async () => {
     const id = await paidJourney('7100000003');
-    const payment = await resetTo(paymentWorkflowId(`${id}.1`), firstTask);
+    const payment = await resetTo(stack.env.client, paymentWorkflowId(`${id}.1`), firstWorkflowTask);
     await eventually(async () => ((await payment.query(getPayment)).status === 'captured' ? true : undefined), 15_000, 'captured');
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await stack.api(`/v1/journeys/${id}`)).body.state).toBe('paid');
@@ -105,7 +88,7 @@ describe('resetting a paid LinkC journey keeps exactly the money LinkC booked', 
 
   test('the car leaves after a reset: completed, money as booked', async () => {
     const id = await paidJourney('7100000004');
-    await resetTo(id, beforePay);
+    await resetTo(stack.env.client, id, beforePay);
     await stateIs(id, 'paid');
     expect((await fetch(`${stack.config.LINKC_BASE_URL}/__sandbox/estadias/7100000004/saida`, { method: 'POST' })).status).toBe(200);
     await stateIs(id, 'completed');

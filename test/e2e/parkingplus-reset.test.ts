@@ -1,8 +1,8 @@
 import { type WorkflowHandle } from '@temporalio/client';
-import { type temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { getJourney, type JourneyView } from '../../src/workflows/messages';
+import { firstWorkflowTask, resetTo, type HistoryEvent } from '../support/reset';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { workflowBundle } from '../support/temporal';
 
@@ -59,26 +59,9 @@ async function paidJourney(email: string): Promise<{ id: string; session: string
   return { id, session };
 }
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const firstWorkflowTask = (events: HistoryEvent[]) => events.find((e) => e.workflowTaskCompletedEventAttributes)!;
 /** The workflow task that completed once the first step's activity had answered. */
 const afterFirstStep = (events: HistoryEvent[]) => events.slice(events.findIndex((e) => e.activityTaskCompletedEventAttributes)).find((e) => e.workflowTaskCompletedEventAttributes)!;
 
-/** Resets the journey's current run to the completion of the workflow task `pick` chooses; the new run's handle. */
-async function resetTo(id: string, pick: (events: HistoryEvent[]) => HistoryEvent): Promise<WorkflowHandle> {
-  const original = stack.env.client.workflow.getHandle(id);
-  const { runId } = await original.describe();
-  const reset = await stack.env.client.workflowService.resetWorkflowExecution({
-    namespace: 'default',
-    workflowExecution: { workflowId: id, runId },
-    workflowTaskFinishEventId: pick((await original.fetchHistory()).events!).eventId,
-    reason: 'operator reset (test)',
-    requestId: randomUUID(),
-  });
-  expect(reset.runId).toBeTruthy();
-  expect(reset.runId).not.toBe(runId);
-  return stack.env.client.workflow.getHandle(id, reset.runId!);
-}
 
 /** The reset run's own view once it settled in one of `states` (a failed first step settles it too). */
 async function settled(handle: WorkflowHandle, states: string[]): Promise<JourneyView> {
@@ -93,7 +76,7 @@ describe('Parking+Plus journey reset by an operator (dev server)', () => {
     const email = 'reset-paid@example.com';
     const { id, session } = await paidJourney(email);
 
-    const handle = await resetTo(id, firstWorkflowTask);
+    const handle = await resetTo(stack.env.client, id, firstWorkflowTask);
     const again = await settled(handle, ['paid']);
     expect({ state: again.state, failure: again.failure }).toEqual({ state: 'paid', failure: undefined });
     const seen = await view(id);
@@ -114,7 +97,7 @@ describe('Parking+Plus journey reset by an operator (dev server)', () => {
     const email = 'reset-active@example.com';
     const { id, session } = await activeJourney(email);
 
-    const handle = await resetTo(id, firstWorkflowTask);
+    const handle = await resetTo(stack.env.client, id, firstWorkflowTask);
     const again = await settled(handle, ['active']);
     expect({ state: again.state, reference: again.upstream.reference }).toEqual({ state: 'active', reference: session });
     expect((await stack.api(`/v1/journeys/${id}/finalize`, { body: {} })).body.state).toBe('awaiting_payment');
@@ -130,7 +113,7 @@ describe('Parking+Plus journey reset by an operator (dev server)', () => {
     await eventually(async () => ((await view(id)).state === 'completed' ? true : undefined), 15_000, 'completed');
 
     // Parking+Plus no longer has it as current (404); the driver's transactions still list it.
-    const handle = await resetTo(id, firstWorkflowTask);
+    const handle = await resetTo(stack.env.client, id, firstWorkflowTask);
     const again = await settled(handle, ['completed']);
     expect({ state: again.state, failure: again.failure }).toEqual({ state: 'completed', failure: undefined });
     expect(await handle.result()).toMatchObject({ state: 'completed', amount: { value: '5.00', currency: 'RON' } });
@@ -141,7 +124,7 @@ describe('Parking+Plus journey reset by an operator (dev server)', () => {
     const email = 'reset-after-first-step@example.com';
     const { id, session } = await paidJourney(email);
 
-    const handle = await resetTo(id, afterFirstStep);
+    const handle = await resetTo(stack.env.client, id, afterFirstStep);
     const again = await settled(handle, ['paid']);
     expect({ state: again.state, failure: again.failure }).toEqual({ state: 'paid', failure: undefined });
     expect(again.timeline.map((t) => t.state)).toEqual(['entering', 'active', 'finalizing', 'awaiting_payment', 'paid']);
