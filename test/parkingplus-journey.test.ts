@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { FailureType } from '../src/domain/failures';
 import { getAccessToken, getAccount, linkAccount } from '../src/workflows/account-messages';
 import { parkingPlusAccount, parkingPlusJourney } from '../src/workflows';
+import { type ParkingPlusJourneyInput } from '../src/workflows/parkingplus-journey';
 import { cancelJourney, enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, startJourney, type JourneyView } from '../src/workflows/messages';
+import { JourneyReference, JourneyState } from '../src/workflows/search-attributes';
 import { FakeParkingPlus } from './support/fake-parkingplus';
 import { timeSkippingEnv, workflowBundle } from './support/temporal';
 
@@ -55,14 +57,19 @@ async function linkedAccount(): Promise<string> {
   return accountId;
 }
 
-async function startedJourney(accountId: string): Promise<{ handle: WorkflowHandle<typeof parkingPlusJourney>; first: JourneyView }> {
+async function startedJourney(
+  accountId: string,
+  extra: Partial<ParkingPlusJourneyInput> = {},
+  memo?: Record<string, unknown>,
+): Promise<{ handle: WorkflowHandle<typeof parkingPlusJourney>; first: JourneyView }> {
   const workflowId = `journey-${randomUUID()}`;
   started.push(workflowId);
   const operation = new WithStartWorkflowOperation(parkingPlusJourney, {
     workflowId,
     taskQueue,
-    args: [{ accountId, securedParkingId: 187, plate: 'B123XYZ', requestHash: 'hash-1' }],
+    args: [{ accountId, securedParkingId: 187, plate: 'B123XYZ', requestHash: 'hash-1', ...extra }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    ...(memo ? { memo } : {}),
   });
   const first = await env.client.workflow.executeUpdateWithStart(startJourney, { args: [{ requestHash: 'hash-1' }], startWorkflowOperation: operation });
   return { handle: await operation.workflowHandle(), first };
@@ -257,6 +264,50 @@ describe('Parking+Plus journey (time-skipping)', () => {
       expect(done).toMatchObject({ state: 'completed', amount: ended.amount, upstream: { transaction: 9 } });
       expect(done.timeline.map((t) => t.state)).toEqual(['entering', 'completed']);
       expect(fake.activities.readParkingPlusSession).not.toHaveBeenCalled();
+    });
+  });
+
+  test('a journey awaiting payment for hours continues as new, keeps its view, memo and search attributes, then is paid', async () => {
+    const historyLimit = 150;
+    const polling = { firstMs: 30_000, maxMs: 60_000 };
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const { handle, first } = await startedJourney(await linkedAccount(), { historyLimit, polling }, { owner: 'caller-1' });
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      const finalized = await handle.executeUpdate(finalizeJourney);
+      const latest = env.client.workflow.getHandle<typeof parkingPlusJourney>(first.id);
+      const firstRun = (await latest.describe()).runId;
+      const pollsBefore = fake.activities.parkingPlusPaymentStatus.mock.calls.length;
+
+      await env.sleep('3 hours'); // the driver does not pay: a payment look-up a minute, ~11 history events each
+      const described = await latest.describe();
+      expect(described.runId).not.toBe(firstRun);
+      expect(described.memo).toEqual({ owner: 'caller-1' });
+      expect(described.typedSearchAttributes.get(JourneyState)).toBe('awaiting_payment');
+      expect(described.typedSearchAttributes.get(JourneyReference)).toBe('7');
+      // Idle, a run's history ends at most a workflow task's few events past the last check of the limit.
+      expect((await latest.fetchHistory()).events!.length).toBeLessThan(historyLimit + 10);
+      const polls = fake.activities.parkingPlusPaymentStatus.mock.calls.length - pollsBefore;
+      expect(polls).toBeGreaterThan(150); // it went on waiting in the continued runs...
+      expect(polls).toBeLessThanOrEqual((3 * 3600_000) / polling.firstMs); // ...never faster than polling.firstMs
+      expect(await latest.query(getJourney)).toEqual(finalized);
+      expect(fake.activities.openParkingPlusSession).toHaveBeenCalledTimes(1);
+
+      const pay = await latest.executeUpdate(payJourney, { args: [{}] });
+      expect(pay).toMatchObject({ paymentId: '42', redirectUrl: expect.stringContaining('/api/payment/pay/42') });
+      fake.payment = 'confirmed';
+      await env.sleep('2 minutes');
+      expect(await latest.query(getJourney)).toMatchObject({ state: 'paid', payment: { paymentId: '42', status: 'captured' } });
+
+      const exiting = await latest.executeUpdate(exitJourney);
+      expect(exiting.keys!.exit!.accessCommand).toBe('exit-command-2'); // the 3-hour-old exit window lapsed
+      fake.state = 'closed';
+      const done = await latest.result();
+      expect(done.state).toBe('completed');
+      expect(done.timeline.slice(0, 4)).toEqual(finalized.timeline);
+      const states = done.timeline.map((t) => t.state);
+      expect(states).toEqual(['entering', 'active', 'finalizing', 'awaiting_payment', 'paid', 'exiting', 'completed']);
     });
   });
 });

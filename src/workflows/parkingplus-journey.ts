@@ -4,6 +4,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -39,6 +40,22 @@ export interface ParkingPlusJourneyInput {
   requestHash: string;
   /** How often to look at the upstream while waiting (first interval, doubling up to max). */
   polling?: { firstMs: number; maxMs: number };
+  /** History events after which a waiting journey continues as new. */
+  historyLimit?: number;
+  /** Carried over by continue-as-new. */
+  resume?: ParkingPlusJourneyState;
+}
+
+export interface ParkingPlusJourneyState {
+  view: JourneyView;
+  session?: ParkingPlusSession;
+  /** A credential expired: the journey waits in needs_reauth until the account is linked again. */
+  reauthNeeded: boolean;
+  relinked: boolean;
+  /** Where a journey in needs_reauth goes back to once relinked. */
+  resumeIn?: JourneyStateName;
+  /** A session found finalized while the journey was not was finalized again (tried once). */
+  caughtUp: boolean;
 }
 
 const retry: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
@@ -48,22 +65,23 @@ const steps = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s
 const reads = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s', retry });
 
 const DEFAULT_POLLING = { firstMs: 10_000, maxMs: 10 * 60_000 };
+const DEFAULT_HISTORY_LIMIT = 5_000;
+/** Above what a continued run holds before its first wait: a tiny limit must not chain runs that never wait. */
+const MIN_HISTORY_LIMIT = 100;
 
 export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promise<JourneyView> {
   const journeyId = workflowInfo().workflowId;
-  const journey = new Journey(journeyId, 'parkingplus', input.plate);
-  journey.view.upstream.securedParkingId = input.securedParkingId;
+  const journey = input.resume ? Journey.restore(input.resume.view) : new Journey(journeyId, 'parkingplus', input.plate);
+  if (!input.resume) journey.view.upstream.securedParkingId = input.securedParkingId;
+  const state: ParkingPlusJourneyState = input.resume ?? { view: journey.view, reauthNeeded: false, relinked: false, caughtUp: false };
   const ids = { accountId: input.accountId, securedParkingId: input.securedParkingId };
-  let session: ParkingPlusSession | undefined;
-  let reauthNeeded = false;
-  let relinked = false;
 
   /** A step run for a caller: an expired credential sends the journey to needs_reauth. */
   const step = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
     } catch (err) {
-      if (isAuthFailure(err)) reauthNeeded = true;
+      if (isAuthFailure(err)) state.reauthNeeded = true;
       throw asHandlerFailure(err);
     }
   };
@@ -72,14 +90,14 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     try {
       return { value: await call() };
     } catch (err) {
-      if (isAuthFailure(err)) reauthNeeded = true;
+      if (isAuthFailure(err)) state.reauthNeeded = true;
       else log.warn('Parking+Plus read failed; will try again', { journeyId, error: applicationFailureOf(err)?.message ?? String(err) });
       return undefined;
     }
   };
 
   const applySession = (current: ParkingPlusSession) => {
-    session = current;
+    state.session = current;
     journey.view.amount = current.amount;
     journey.view.keys = { ...journey.view.keys, [current.key.kind]: current.key };
     // Past entering, the car is in. A session finalized while the journey is entering (a reset run) is caught up below.
@@ -96,16 +114,15 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     journey.setDeadline('exitBy', finalized.key.validUntil);
   };
   const finalizeUpstream = async () =>
-    applyFinalized(await step(() => steps.finalizeParkingPlusSession({ ...ids, sessionId: session!.sessionId })));
+    applyFinalized(await step(() => steps.finalizeParkingPlusSession({ ...ids, sessionId: state.session!.sessionId })));
   /**
    * The session was finalized while the journey is not (a run an operator reset, to its start or
    * later): finalize again — the upstream answers the same order and pay_url, and a fresh exit key
    * if it lapsed — then the payment is read as usual. Tried once; refused, the journey waits active.
    */
-  let caughtUp = false;
   const catchUpFinalized = async () => {
     journey.moveTo('finalizing');
-    const finalized = await read(() => reads.finalizeParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
+    const finalized = await read(() => reads.finalizeParkingPlusSession({ ...ids, sessionId: state.session!.sessionId }));
     if (finalized) applyFinalized(finalized.value);
     journey.moveTo(finalized ? 'awaiting_payment' : 'active');
   };
@@ -115,13 +132,12 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   };
 
   setHandler(getJourney, () => journey.view);
-  setHandler(accountRelinked, () => void (relinked = true));
-
+  setHandler(accountRelinked, () => void (state.relinked = true));
 
   setHandler(
     enterJourney,
     async () => {
-      const current = await step(() => steps.readParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
+      const current = await step(() => steps.readParkingPlusSession({ ...ids, sessionId: state.session!.sessionId }));
       if (current) applySession(current);
       return journey.view;
     },
@@ -129,7 +145,9 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
       validator: () => {
         journey.require('enter', ['entering']);
         // Before the first step has the session: sent early, or an original run's enter replayed into a reset run.
-        if (!session) throw ApplicationFailure.nonRetryable('cannot enter a journey that is still starting; try again', FailureType.WrongState);
+        if (!state.session) {
+          throw ApplicationFailure.nonRetryable('cannot enter a journey that is still starting; try again', FailureType.WrongState);
+        }
       },
     },
   );
@@ -178,45 +196,75 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     journey.moveTo('completed');
   };
 
-  // First step, answered to the caller by the start update. In a run an operator reset, startTime
-  // is still the journey's (the run's history begins with the original start event); runId is new.
-  const { runId, originalExecutionRunId, startTime } = workflowInfo();
-  const resetRun = runId !== originalExecutionRunId;
-  await firstStep(journey, input.requestHash, async () => {
-    const opened = await steps.openParkingPlusSession({ ...ids, journeyStartedAt: startTime.toISOString(), ...(resetRun ? { resetRun } : {}) });
-    if ('transactionId' in opened) return applyEnded(opened);
-    applySession(opened);
-    journey.setReference(String(session!.sessionId));
-  });
+  // First step, answered to the caller by the start update; a run continued as new skips it.
+  await firstStep(
+    journey,
+    input.requestHash,
+    async () => {
+      // In a run an operator reset, startTime is still the journey's (the run's history begins with
+      // the original start event); runId is new.
+      const { runId, originalExecutionRunId, startTime } = workflowInfo();
+      const resetRun = runId !== originalExecutionRunId;
+      const journeyStartedAt = startTime.toISOString();
+      const opened = await steps.openParkingPlusSession({ ...ids, journeyStartedAt, ...(resetRun ? { resetRun } : {}) });
+      if ('transactionId' in opened) return applyEnded(opened);
+      applySession(opened);
+      journey.setReference(String(state.session!.sessionId));
+    },
+    !!input.resume,
+  );
 
   const polling = input.polling ?? DEFAULT_POLLING;
-  const waitFor = async (state: JourneyStateName, check: () => Promise<void>) => {
-    const interval = backoff(polling.firstMs, polling.maxMs);
-    while (journey.state === state && !reauthNeeded) {
-      const changed = await condition(() => journey.state !== state || reauthNeeded, interval());
+  const historyLimit = Math.max(MIN_HISTORY_LIMIT, input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+  const tooLong = () => {
+    const info = workflowInfo();
+    return info.historyLength >= historyLimit || info.continueAsNewSuggested;
+  };
+  /** At a safe point of a wait: no handler running; the continued run goes on waiting where this one was. */
+  const continueAsNew = async () => {
+    await condition(allHandlersFinished);
+    if (journey.isTerminal) return;
+    const { memo, typedSearchAttributes } = workflowInfo();
+    await makeContinueAsNewFunc<typeof parkingPlusJourney>({ memo, typedSearchAttributes })({ ...input, resume: state });
+  };
+  const waitFor = async (waiting: JourneyStateName, check: () => Promise<void>) => {
+    // A maxMs below firstMs must not shorten the wait under the configured minimum.
+    const interval = backoff(polling.firstMs, Math.max(polling.firstMs, polling.maxMs));
+    const left = () => journey.state !== waiting || state.reauthNeeded || tooLong();
+    while (!left()) {
+      const changed = await condition(left, interval());
       if (!changed) await check();
     }
   };
 
   while (!journey.isTerminal) {
-    if (reauthNeeded) {
-      const resumeIn = journey.state;
-      journey.moveTo('needs_reauth');
-      await getExternalWorkflowHandle(input.accountId).signal(awaitRelink, journeyId);
-      await condition(() => relinked);
-      relinked = reauthNeeded = false;
-      journey.moveTo(resumeIn);
+    if (tooLong()) {
+      await continueAsNew();
       continue;
     }
-    if (journey.state === 'active' && session?.state === 'exiting' && !journey.view.payment && !caughtUp) {
-      caughtUp = true;
+    if (state.reauthNeeded) {
+      // A run continued as new in needs_reauth is already known to the account as waiting.
+      if (journey.state !== 'needs_reauth') {
+        state.resumeIn = journey.state;
+        journey.moveTo('needs_reauth');
+        await getExternalWorkflowHandle(input.accountId).signal(awaitRelink, journeyId);
+      }
+      await condition(() => state.relinked || tooLong());
+      if (!state.relinked) continue;
+      state.relinked = state.reauthNeeded = false;
+      journey.moveTo(state.resumeIn!);
+      state.resumeIn = undefined;
+      continue;
+    }
+    if (journey.state === 'active' && state.session?.state === 'exiting' && !journey.view.payment && !state.caughtUp) {
+      state.caughtUp = true;
       await catchUpFinalized();
       continue;
     }
     switch (journey.state) {
       case 'entering':
         await waitFor('entering', async () => {
-          const current = await read(() => reads.readParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
+          const current = await read(() => reads.readParkingPlusSession({ ...ids, sessionId: state.session!.sessionId }));
           if (!current) return;
           if (current.value) applySession(current.value);
           else journey.moveTo('expired'); // the entrance was never used and the session is gone
@@ -238,13 +286,13 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
       case 'paid':
       case 'exiting':
         await waitFor(journey.state, async () => {
-          const current = await read(() => reads.readParkingPlusSession({ ...ids, sessionId: session!.sessionId }));
+          const current = await read(() => reads.readParkingPlusSession({ ...ids, sessionId: state.session!.sessionId }));
           if (current && (!current.value || current.value.state === 'closed')) journey.moveTo('completed');
         });
         break;
       default:
         // active and finalizing move on through updates only: a journey may stay active for days.
-        await condition(() => journey.state !== 'active' && journey.state !== 'finalizing' || reauthNeeded);
+        await condition(() => (journey.state !== 'active' && journey.state !== 'finalizing') || state.reauthNeeded || tooLong());
     }
   }
 
