@@ -60,9 +60,12 @@ export function openApiDocument() {
     method: 'post',
     path: '/v1/journeys/{id}/pay',
     summary: 'Journey step: pay (the redirect URL of the hosted payment page)',
+    description:
+      'One attempt is open at a time: a pay while one is opening or pending answers with it; another method meanwhile is 409. ' +
+      'A processor that cannot take the journey\'s currency is 422 (currency-not-accepted) before any order is opened.',
     security,
     request: { params: journeyId, body: { content: { 'application/json': { schema: PayRequest } } } },
-    responses: { 200: json(Payment, 'The payment to complete at redirectUrl'), ...problems(400, 404, 409) },
+    responses: { 200: json(Payment, 'The payment to complete at redirectUrl'), ...problems(400, 404, 409, 422, 503) },
   });
   registry.registerPath({
     method: 'post',
