@@ -47,8 +47,11 @@ export interface LinkcJourneyState {
   collection: CollectionState;
   /** Money LinkC booked from our registrations, in minor units. */
   bookedMinor: number;
-  /** valor_pago when the journey started: what LinkC's record holds beyond it came from us or the kiosk. */
+  /** valor_pago at the journey's first look-up, and when that was: what LinkC holds beyond it came from us or the kiosk. */
   paidAtStartMinor: number;
+  firstLookUpAt?: number;
+  /** LinkC refused our last registration (and nothing was booked since): what we hold is not booked. */
+  refused?: boolean;
   /** A registration whose answer never came, settled by the next look-up's valor_pago. */
   unanswered?: { amountMinor: number; paidBeforeMinor: number };
 }
@@ -172,15 +175,18 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   }
 
   /**
-   * Money this run did not see move (a reset run re-opening an attempt an earlier run had paid and
-   * registered) is booked if LinkC's valor_pago holds it beyond what we know we registered.
+   * Money we hold that LinkC may have booked without our knowing — a registration whose answer a
+   * reset cut from history, an attempt an earlier run paid — is booked if LinkC's valor_pago holds
+   * all of it beyond what we know we registered (valor_pago at the first look-up counts as someone
+   * else's, except what we had captured by then). Not after LinkC refused our registration: then
+   * only money this run did not see move is in doubt.
    */
   function settleInherited(): void {
-    const inherited = collection.inheritedMinor;
-    if (inherited === 0 || !state.stay?.payableHere) return;
-    const unexplained = toMinorUnits(state.stay.paid.value) - state.paidAtStartMinor - state.bookedMinor;
-    if (unexplained < inherited) return;
-    state.bookedMinor += inherited;
+    const unvouched = state.refused ? collection.inheritedMinor : unbookedMinor();
+    if (unvouched <= 0 || !state.stay?.payableHere) return;
+    const before = Math.max(0, state.paidAtStartMinor - collection.heldBefore(state.firstLookUpAt ?? 0));
+    if (toMinorUnits(state.stay.paid.value) - before - state.bookedMinor < unvouched) return;
+    state.bookedMinor += unvouched;
     collection.acceptInherited();
   }
 
@@ -200,6 +206,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
       const stay = await steps.lookupLinkcStay(input.lookup);
       applyStay(stay);
       state.paidAtStartMinor = toMinorUnits(stay.paid.value);
+      state.firstLookUpAt = Date.now();
       if (exitAllowedOrFail(stay)) journey.moveTo(dueMinor() > 0 ? 'awaiting_payment' : 'paid');
     },
     !!input.resume,
@@ -263,14 +270,16 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
       await registration.registerLinkcPayment({ transaction: stay.transaction! });
     } catch (err) {
       const type = applicationFailureOf(err)?.type;
-      if (type === FailureType.TransactionExpired || type === FailureType.UpstreamRejected) {
-        state.unanswered = undefined; // a refusal is an answer: nothing was booked
+      if (type === FailureType.UpstreamRejected) {
+        // LinkC's refusal is an answer: nothing was booked with this id.
+        Object.assign(state, { unanswered: undefined, refused: true });
         return 'refused';
       }
-      // No answer: maybe booked. Within the window the same id is submitted again; after it, valor_pago tells.
-      return validUntil() > Date.now() ? 'retry' : 'refused';
+      // No answer (or the id expired before a retry: an earlier try may have gone through). Within
+      // the window the same id is submitted again; after it, valor_pago tells.
+      return type !== FailureType.TransactionExpired && validUntil() > Date.now() ? 'retry' : 'refused';
     }
-    state.unanswered = undefined;
+    Object.assign(state, { unanswered: undefined, refused: false });
     state.bookedMinor += amountMinor;
     return 'registered';
   }

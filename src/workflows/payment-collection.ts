@@ -22,6 +22,8 @@ export interface PaymentAttempt {
   heldMinor: number;
   /** When this run opened it; absent for an attempt it learned of from its workflow's report. */
   openedAt?: number;
+  /** When the money moved, by the processor's record (ms). */
+  capturedAt?: number;
   /**
    * Money this run did not see move: captured before this run opened the attempt, or an attempt
    * it never opened (an operator's reset). An earlier run may have had the operator book it.
@@ -158,8 +160,11 @@ export class PaymentCollection {
     for (const id of ids) {
       const entry = this.state.attempts.find((a) => a.view.paymentId === id)!;
       const status = await paymentStatus({ method: entry.view.method as PaymentMethod, orderId: id });
-      const captured = status.state === 'captured' ? toMinorUnits(status.captured ?? entry.view.amount!.value) : 0;
-      entry.heldMinor = Math.max(0, captured - (status.state === 'captured' ? toMinorUnits(status.refunded ?? '0') : 0));
+      // Only money its own workflow judged on time counts: a late capture is that workflow's to refund.
+      const counts = status.state === 'captured' && entry.view.status === 'captured';
+      const captured = counts ? toMinorUnits(status.captured ?? entry.view.amount!.value) : 0;
+      entry.heldMinor = Math.max(0, captured - (counts ? toMinorUnits(status.refunded ?? '0') : 0));
+      if (status.capturedAt) entry.capturedAt = Date.parse(status.capturedAt);
       if (status.processorRef) entry.view.processorRef = status.processorRef;
       const movedBeforeThisRun = entry.openedAt === undefined || (!!status.capturedAt && Date.parse(status.capturedAt) < entry.openedAt);
       if (entry.heldMinor > 0 && movedBeforeThisRun && entry.inherited === undefined) entry.inherited = true;
@@ -169,6 +174,11 @@ export class PaymentCollection {
   /** Money held that this run did not see move (see PaymentAttempt.inherited), in minor units. */
   get inheritedMinor(): number {
     return this.state.attempts.reduce((sum, a) => sum + (a.inherited ? a.heldMinor : 0), 0);
+  }
+
+  /** Money held that moved before `at` (ms), by the processors' records. */
+  heldBefore(at: number): number {
+    return this.state.attempts.reduce((sum, a) => sum + (a.capturedAt !== undefined && a.capturedAt < at ? a.heldMinor : 0), 0);
   }
 
   /** The operator's record shows the inherited money booked: from now on it is ordinary money. */
