@@ -299,4 +299,37 @@ describe('LinkC journey money (time-skipping)', () => {
       expect(linkc.paidMinor).toBe(payments.heldMinor());
     });
   });
+
+  test('the car leaves while a registration is unanswered: the garage had it paid, so the money is kept', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle } = await start();
+      linkc.loseNextAnswer = true;
+      linkc.outageAfterLostAnswer = true;
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      payments.capture(view.paymentId, await env.currentTimeMs());
+      await env.sleep(7 * MINUTE);
+      linkc.inYard = false; // the barrier opened: LinkC had the stay paid
+      linkc.outage = false;
+      expect((await handle.result()).state).toBe('completed');
+      expect(payments.refunds).toEqual([]);
+      expect(payments.heldMinor()).toBe(linkc.paidMinor);
+    });
+  });
+
+  test('a pay once the transaction id has lapsed (the look-up not back yet) is refused, not charged then refunded', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle } = await start();
+      linkc.outage = true;
+      await env.sleep(6 * MINUTE);
+      const refused = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] }).catch((err: unknown) => err);
+      expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'WrongState' });
+      expect(payments.opened).toEqual([]);
+      linkc.outage = false;
+      await env.sleep(MINUTE);
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      expect(view.status).toBe('pending');
+    });
+  });
 });

@@ -104,15 +104,15 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     showPayment();
   });
 
+  /** Our payment must be captured by then, so the registration lands before the id expires. */
+  const paymentDueAt = () => validUntil() - Math.min(MAX_REGISTRATION_MARGIN_MS, (validUntil() - Date.now()) * REGISTRATION_MARGIN_FRACTION);
+
   setHandler(
     payJourney,
     async ({ method = 'mobilpay' }) => {
-      const paymentDueAt = () => {
-        const margin = Math.min(MAX_REGISTRATION_MARGIN_MS, (validUntil() - Date.now()) * REGISTRATION_MARGIN_FRACTION);
-        return new Date(validUntil() - margin).toISOString();
-      };
       try {
-        return await collection.pay(method, () => ({ value: fromMinorUnits(owedMinor()), currency: state.stay!.due.currency }), paymentDueAt);
+        const dueAt = () => new Date(paymentDueAt()).toISOString();
+        return await collection.pay(method, () => ({ value: fromMinorUnits(owedMinor()), currency: state.stay!.due.currency }), dueAt);
       } finally {
         showPayment();
       }
@@ -121,6 +121,10 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
       validator: ({ method = 'mobilpay' }) => {
         journey.require('pay', ['awaiting_payment']);
         if (owedMinor() === 0 && !collection.open) throw ApplicationFailure.nonRetryable('the amount due is already paid; it is being registered', FailureType.WrongState);
+        // A new attempt would be due before it opens: charged, then refunded. The stay is looked up again first.
+        if (!collection.open && paymentDueAt() <= Date.now()) {
+          throw ApplicationFailure.nonRetryable("the stay's transaction has lapsed and is being looked up again; try again in a few seconds", FailureType.WrongState);
+        }
         collection.validate(method, state.stay!.due.currency);
       },
     },
@@ -161,8 +165,10 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
       lookedUpAt = Date.now();
       return next;
     } catch (err) {
-      if (applicationFailureOf(err)?.type === FailureType.UpstreamNotFound) return undefined;
-      throw asHandlerFailure(err);
+      if (applicationFailureOf(err)?.type !== FailureType.UpstreamNotFound) throw asHandlerFailure(err);
+      // The car left: the garage had the stay paid. A registration still unanswered then went through.
+      if (state.unanswered) Object.assign(state, { bookedMinor: state.bookedMinor + state.unanswered.amountMinor, unanswered: undefined });
+      return undefined;
     }
   }
 

@@ -23,22 +23,31 @@ export class FakeLinkcClient {
   outage = false;
   /** The outage starts right after the next lost answer. */
   outageAfterLostAnswer = false;
+  /** The next registration is refused (TRANSACAO_INVALIDA) without booking anything. */
+  refuseNext = false;
+  /** A flat price for the stay (minor units): the amount due does not grow with time. The tariff when absent. */
+  flatPriceMinor?: number;
   /** Looked up through an OSA partner: the movement only, paid at the garage until `osaPaidUntilMs`. */
   osa = false;
   osaPaidUntilMs?: number;
   readonly transactions = new Map<string, { dueMinor: number; expiresMs: number; used: boolean }>();
-  readonly submissions: Array<{ id: string; outcome: 'registered' | 'expired' | 'reused' | 'stale' }> = [];
+  readonly submissions: Array<{ id: string; outcome: 'registered' | 'expired' | 'reused' | 'stale' | 'refused' }> = [];
   private next = 1;
 
   enteredMinutesAgo(minutes: number, at: number): void {
     this.enteredAtMs = at - minutes * 60_000;
   }
 
+  /** The stay's price at `t`: the flat price if set, else the tariff for the time parked. */
+  totalMinor(t: number): number {
+    return this.flatPriceMinor ?? tariffMinor((t - this.enteredAtMs!) / 60_000);
+  }
+
   async lookupStay(_lookup: StayLookup): Promise<Stay> {
     if (this.outage) throw ApplicationFailure.retryable('linkc stay lookup: 503', FailureType.UpstreamUnavailable);
     if (!this.inYard) throw ApplicationFailure.nonRetryable('stay not found in the yard', FailureType.UpstreamNotFound);
     const t = now();
-    const total = tariffMinor((t - this.enteredAtMs!) / 60_000);
+    const total = this.totalMinor(t);
     const due = Math.max(0, total - this.paidMinor);
     if (this.osa) {
       const zero = money('0', 'BRL');
@@ -79,9 +88,14 @@ export class FakeLinkcClient {
       this.submissions.push({ id, outcome: 'reused' });
       return { registered: 'already' };
     }
-    if (tx.dueMinor > tariffMinor((now() - this.enteredAtMs!) / 60_000) - this.paidMinor) {
+    if (tx.dueMinor > this.totalMinor(now()) - this.paidMinor) {
       this.submissions.push({ id, outcome: 'stale' });
       throw ApplicationFailure.nonRetryable('TRANSACAO_INVALIDA: the stay changed since the look-up', FailureType.UpstreamRejected);
+    }
+    if (this.refuseNext) {
+      this.refuseNext = false;
+      this.submissions.push({ id, outcome: 'refused' });
+      throw ApplicationFailure.nonRetryable('TRANSACAO_INVALIDA: refused by the garage', FailureType.UpstreamRejected);
     }
     tx.used = true;
     this.paidMinor += tx.dueMinor;
