@@ -332,4 +332,22 @@ describe('LinkC journey money (time-skipping)', () => {
       expect(view.status).toBe('pending');
     });
   });
+
+  // Found by the journey-money property (test/journey-money-property.test.ts).
+  test('a pay right after the registration, before the stay is looked up again, is refused: nothing is charged twice', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle } = await start();
+      linkc.paidMinor += 250; // the kiosk: our first registration is stale, the stay is looked up again just before the second
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      payments.capture(view.paymentId, await env.currentTimeMs());
+      while (!linkc.submissions.some((s) => s.outcome === 'registered')) await env.sleep(1_000);
+      const again = await handle.executeUpdate(payJourney, { args: [{ method: 'epx' }] }).catch((err: unknown) => err);
+      expect((again as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'WrongState' });
+      await env.sleep(MINUTE);
+      expect(await stateOf(handle)).toBe('paid');
+      expect(payments.opened).toHaveLength(1);
+      expect(payments.heldMinor()).toBe(linkc.paidMinor - 250); // kept = what LinkC booked from us
+    });
+  });
 });

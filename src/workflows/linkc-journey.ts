@@ -287,6 +287,9 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     }
     Object.assign(state, { unanswered: undefined, refused: false });
     state.bookedMinor += amountMinor;
+    // Until the next look-up, the stay is as LinkC now has it: paid, nothing due, its id used.
+    const paid = { ...stay.paid, value: fromMinorUnits(toMinorUnits(stay.paid.value) + amountMinor) };
+    state.stay = { ...stay, paid, due: { ...stay.due, value: '0.00' }, transaction: undefined };
     return 'registered';
   }
 

@@ -1,4 +1,4 @@
-import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { ApplicationFailure, condition, getExternalWorkflowHandle, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { PaymentAttemptActivities } from '../activities/payment-attempts';
 import type { PaymentActivities } from '../activities/payments';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
@@ -54,6 +54,8 @@ export class PaymentCollection {
   private readonly lock = new Lock();
   /** Attempts whose processor record must be read again (a payment workflow said something moved). */
   private readonly unread = new Set<string>();
+  /** A read of the processors' records is under way: what is held is about to change. */
+  private reading = 0;
 
   constructor(
     readonly state: CollectionState,
@@ -101,14 +103,21 @@ export class PaymentCollection {
     }
   }
 
-  /** Opens an attempt for `amount` — or answers with the one already open. */
+  /**
+   * Opens an attempt for `amount` — or answers with the one already open. What is owed is judged
+   * on the processors' latest records: a capture being read right now counts (a validator runs
+   * before the activation's other news is applied).
+   */
   pay(method: PaymentMethod, amount: () => Money, dueAt: () => string): Promise<PaymentView> {
     return this.lock.run(async () => {
+      await condition(() => this.reading === 0);
+      if (this.needsReading) await this.read();
       const open = this.open;
       if (open) {
         this.validate(method, open.view.amount!.currency);
         return open.view;
       }
+      if (toMinorUnits(amount().value) === 0) throw ApplicationFailure.nonRetryable('the amount due is already paid; it is being registered', FailureType.WrongState);
       const attempt = this.state.next++;
       const paymentId = paymentOrderId(this.settings.journeyId, attempt);
       const entry: PaymentAttempt = { view: { paymentId, method, redirectUrl: '', status: 'pending', amount: amount() }, heldMinor: 0, openedAt: Date.now() };
@@ -157,18 +166,25 @@ export class PaymentCollection {
     const mayHold = (a: PaymentAttempt) => a.heldMinor > 0 || a.view.status === 'captured' || this.unread.has(a.view.paymentId);
     const ids = (all ? this.state.attempts.filter(mayHold) : this.state.attempts.filter((a) => this.unread.has(a.view.paymentId))).map((a) => a.view.paymentId);
     this.unread.clear();
-    for (const id of ids) {
-      const entry = this.state.attempts.find((a) => a.view.paymentId === id)!;
-      const status = await paymentStatus({ method: entry.view.method as PaymentMethod, orderId: id });
-      // Only money its own workflow judged on time counts: a late capture is that workflow's to refund.
-      const counts = status.state === 'captured' && entry.view.status === 'captured';
-      const captured = counts ? toMinorUnits(status.captured ?? entry.view.amount!.value) : 0;
-      entry.heldMinor = Math.max(0, captured - (counts ? toMinorUnits(status.refunded ?? '0') : 0));
-      if (status.capturedAt) entry.capturedAt = Date.parse(status.capturedAt);
-      if (status.processorRef) entry.view.processorRef = status.processorRef;
-      const movedBeforeThisRun = entry.openedAt === undefined || (!!status.capturedAt && Date.parse(status.capturedAt) < entry.openedAt);
-      if (entry.heldMinor > 0 && movedBeforeThisRun && entry.inherited === undefined) entry.inherited = true;
+    this.reading += 1;
+    try {
+      for (const id of ids) await this.readOne(id);
+    } finally {
+      this.reading -= 1;
     }
+  }
+
+  private async readOne(id: string): Promise<void> {
+    const entry = this.state.attempts.find((a) => a.view.paymentId === id)!;
+    const status = await paymentStatus({ method: entry.view.method as PaymentMethod, orderId: id });
+    // Only money its own workflow judged on time counts: a late capture is that workflow's to refund.
+    const counts = status.state === 'captured' && entry.view.status === 'captured';
+    const captured = counts ? toMinorUnits(status.captured ?? entry.view.amount!.value) : 0;
+    entry.heldMinor = Math.max(0, captured - (counts ? toMinorUnits(status.refunded ?? '0') : 0));
+    if (status.capturedAt) entry.capturedAt = Date.parse(status.capturedAt);
+    if (status.processorRef) entry.view.processorRef = status.processorRef;
+    const movedBeforeThisRun = entry.openedAt === undefined || (!!status.capturedAt && Date.parse(status.capturedAt) < entry.openedAt);
+    if (entry.heldMinor > 0 && movedBeforeThisRun && entry.inherited === undefined) entry.inherited = true;
   }
 
   /** Money held that this run did not see move (see PaymentAttempt.inherited), in minor units. */
