@@ -5,7 +5,6 @@ import {
   makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
-  sleep,
   workflowInfo,
   type RetryPolicy,
 } from '@temporalio/workflow';
@@ -249,7 +248,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
       const outcome = await register();
       if (outcome === 'retry') {
         // LinkC did not answer: try again shortly, never past the id's expiry.
-        await sleep(Math.max(1_000, Math.min(registrationRetry(), validUntil() - Date.now())));
+        await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading, Math.max(1_000, Math.min(registrationRetry(), validUntil() - Date.now())));
         return;
       }
     }

@@ -105,13 +105,14 @@ export class PaymentCollection {
 
   /**
    * Opens an attempt for `amount` — or answers with the one already open. What is owed is judged
-   * on the processors' latest records: a capture being read right now counts (a validator runs
-   * before the activation's other news is applied).
+   * on the processors' latest records: a capture the journey is told of, or is reading, counts
+   * (a validator runs before the activation's other news is applied). The journey's own loop does
+   * the reading, so the commands of a workflow task never depend on the order of its messages
+   * (a reset run gets its reapplied updates and signals together).
    */
   pay(method: PaymentMethod, amount: () => Money, dueAt: () => string): Promise<PaymentView> {
     return this.lock.run(async () => {
-      await condition(() => this.reading === 0);
-      if (this.needsReading) await this.read();
+      await condition(() => this.reading === 0 && !this.needsReading);
       const open = this.open;
       if (open) {
         this.validate(method, open.view.amount!.currency);
