@@ -121,7 +121,8 @@ export class PaymentCollection {
       if (toMinorUnits(amount().value) === 0) throw ApplicationFailure.nonRetryable('the amount due is already paid; it is being registered', FailureType.WrongState);
       const attempt = this.state.next++;
       const paymentId = paymentOrderId(this.settings.journeyId, attempt);
-      const entry: PaymentAttempt = { view: { paymentId, method, redirectUrl: '', status: 'pending', amount: amount() }, heldMinor: 0, openedAt: Date.now() };
+      const view: PaymentView = { paymentId, method, redirectUrl: '', status: 'pending', amount: amount() };
+      const entry: PaymentAttempt = { view, heldMinor: 0, openedAt: Date.now() };
       this.state.attempts.push(entry);
       try {
         const opened = await openPaymentAttempt({
@@ -165,7 +166,7 @@ export class PaymentCollection {
   /** Reads the processors' records of the attempts said to have moved (`all`: of every one that may hold money). */
   async read(all = false): Promise<void> {
     const mayHold = (a: PaymentAttempt) => a.heldMinor > 0 || a.view.status === 'captured' || this.unread.has(a.view.paymentId);
-    const ids = (all ? this.state.attempts.filter(mayHold) : this.state.attempts.filter((a) => this.unread.has(a.view.paymentId))).map((a) => a.view.paymentId);
+    const ids = this.state.attempts.filter((a) => (all ? mayHold(a) : this.unread.has(a.view.paymentId))).map((a) => a.view.paymentId);
     this.unread.clear();
     this.reading += 1;
     try {
@@ -212,7 +213,8 @@ export class PaymentCollection {
       const refund = Math.min(excess, entry.heldMinor);
       if (refund <= 0) continue;
       const { method, paymentId, amount } = entry.view;
-      await refundPayment({ method: method as PaymentMethod, orderId: paymentId, amount: amount!, description: why, keep: fromMinorUnits(entry.heldMinor - refund) });
+      const keep = fromMinorUnits(entry.heldMinor - refund);
+      await refundPayment({ method: method as PaymentMethod, orderId: paymentId, amount: amount!, description: why, keep });
       entry.heldMinor -= refund;
       excess -= refund;
     }
