@@ -25,6 +25,7 @@ export interface PaymentOrder {
 
 export function createPaymentActivities({ mobilpay, epx, publicBaseUrl }: PaymentDeps) {
   const base = publicBaseUrl.replace(/\/$/, '');
+  const statusOf = (order: Pick<PaymentOrder, 'method' | 'orderId'>) => (order.method === 'mobilpay' ? mobilpay.status(order.orderId) : epx.status(order.orderId));
   return {
     /** Creates the order at the processor (idempotent on the order id): the hosted page's URL. */
     async openPaymentOrder(order: PaymentOrder): Promise<OpenedOrder> {
@@ -36,7 +37,7 @@ export function createPaymentActivities({ mobilpay, epx, publicBaseUrl }: Paymen
 
     /** The processor's word on the order; anything not explicitly final is pending. */
     async paymentStatus(order: Pick<PaymentOrder, 'method' | 'orderId'>): Promise<ProcessorStatus> {
-      return order.method === 'mobilpay' ? mobilpay.status(order.orderId) : epx.status(order.orderId);
+      return statusOf(order);
     },
 
     /** Stops an unpaid order from being paid (MobilPay cancels it; an EPX TAC just runs out). */
@@ -49,7 +50,7 @@ export function createPaymentActivities({ mobilpay, epx, publicBaseUrl }: Paymen
      * what is held now, so a retry after a lost answer, or a second call, refunds nothing more.
      */
     async refundPayment(order: PaymentOrder & { keep: string }): Promise<{ refunded: string }> {
-      const status = order.method === 'mobilpay' ? await mobilpay.status(order.orderId) : await epx.status(order.orderId);
+      const status = await statusOf(order);
       if (status.state !== 'captured') return { refunded: '0.00' };
       const heldMinor = toMinorUnits(status.captured ?? order.amount.value) - toMinorUnits(status.refunded ?? '0');
       const refundMinor = heldMinor - toMinorUnits(order.keep);
