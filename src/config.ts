@@ -30,7 +30,12 @@ const BaseConfigSchema = z.object({
   API_KEYS: z
     .string()
     .default('dev-api-key')
-    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().min(8, 'each API key needs at least 8 characters')).min(1)),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   PARKFLOW_SECRET_KEY: z

@@ -24,7 +24,14 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   // The SDK's own chatter (bundling, worker state) only at debug; warnings and errors always.
-  Runtime.install({ logger: temporalLogger(logger.child({ component: 'temporal' }, { level: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? config.LOG_LEVEL : 'warn' })) });
+  Runtime.install({
+    logger: temporalLogger(
+      logger.child(
+        { component: 'temporal' },
+        { level: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? config.LOG_LEVEL : 'warn' },
+      ),
+    ),
+  });
 
   let devServer: DevServer | undefined;
   let stopService: (() => Promise<void>) | undefined;

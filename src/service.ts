@@ -20,7 +20,11 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, logger: Logger, options: { workflowBundle?: WorkflowBundleWithSourceMap; apiHost?: string } = {}): Promise<Service> {
+export async function startService(
+  config: Config,
+  logger: Logger,
+  options: { workflowBundle?: WorkflowBundleWithSourceMap; apiHost?: string } = {},
+): Promise<Service> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.splice(0).reverse()) {
@@ -50,7 +54,12 @@ export async function startService(config: Config, logger: Logger, options: { wo
 
     const box = new SecretBox(config.PARKFLOW_SECRET_KEY);
     const parkingPlus = parkingPlusClient(config);
-    const api: Listening = await listen(createApp({ config, temporal, parkingPlus, box, logger }), config.API_PORT, options.apiHost ?? config.API_HOST, 'API');
+    const api: Listening = await listen(
+      createApp({ config, temporal, parkingPlus, box, logger }),
+      config.API_PORT,
+      options.apiHost ?? config.API_HOST,
+      'API',
+    );
     stops.push(() => api.close());
     return { apiUrl: api.url, temporal, sandboxes, stop };
   } catch (err) {

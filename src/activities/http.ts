@@ -41,7 +41,11 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
       method: req.method,
       headers: {
         accept: 'application/json',
-        ...(req.body !== undefined ? { 'content-type': 'application/json' } : req.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(req.body !== undefined
+          ? { 'content-type': 'application/json' }
+          : req.form
+            ? { 'content-type': 'application/x-www-form-urlencoded' }
+            : {}),
         ...req.headers,
       },
       body: req.body !== undefined ? JSON.stringify(req.body) : req.form ? new URLSearchParams(req.form).toString() : undefined,
@@ -85,7 +89,10 @@ export function parseUpstream<S extends z.ZodType>(schema: S, body: unknown, whe
 export function rejectUpstream(where: string, status: number, body: unknown): never {
   const detail = summarize(body);
   if (status === 404) throw ApplicationFailure.nonRetryable(`${where}: not found${detail}`, FailureType.UpstreamNotFound, { status });
-  throw ApplicationFailure.nonRetryable(`${where}: rejected (${status})${detail}`, FailureType.UpstreamRejected, { status, body: safeBody(body) });
+  throw ApplicationFailure.nonRetryable(`${where}: rejected (${status})${detail}`, FailureType.UpstreamRejected, {
+    status,
+    body: safeBody(body),
+  });
 }
 
 function summarize(body: unknown): string {

@@ -25,13 +25,20 @@ export interface PaymentOrder {
 
 export function createPaymentActivities({ mobilpay, epx, publicBaseUrl }: PaymentDeps) {
   const base = publicBaseUrl.replace(/\/$/, '');
-  const statusOf = (order: Pick<PaymentOrder, 'method' | 'orderId'>) => (order.method === 'mobilpay' ? mobilpay.status(order.orderId) : epx.status(order.orderId));
+  const statusOf = (order: Pick<PaymentOrder, 'method' | 'orderId'>) =>
+    order.method === 'mobilpay' ? mobilpay.status(order.orderId) : epx.status(order.orderId);
   return {
     /** Creates the order at the processor (idempotent on the order id): the hosted page's URL. */
     async openPaymentOrder(order: PaymentOrder): Promise<OpenedOrder> {
       const back = `${base}/v1/webhooks/${order.method}?orderId=${encodeURIComponent(order.orderId)}`;
       return order.method === 'mobilpay'
-        ? mobilpay.startOrder({ orderId: order.orderId, amount: order.amount, description: order.description, notifyUrl: back, redirectUrl: `${base}/v1/payments/return?orderId=${encodeURIComponent(order.orderId)}` })
+        ? mobilpay.startOrder({
+            orderId: order.orderId,
+            amount: order.amount,
+            description: order.description,
+            notifyUrl: back,
+            redirectUrl: `${base}/v1/payments/return?orderId=${encodeURIComponent(order.orderId)}`,
+          })
         : epx.keyExchange({ orderId: order.orderId, amount: order.amount, redirectUrl: back });
     },
 

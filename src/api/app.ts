@@ -61,7 +61,8 @@ export function createApp(deps: ApiDeps): express.Express {
       windowMs: 60_000,
       limit: config.API_RATE_LIMIT_PER_MINUTE,
       keyGenerator: (_req, res) => res.locals.callerId as string,
-      handler: (_req, res) => sendProblem(res, new HttpProblem(429, 'Too many requests', `at most ${config.API_RATE_LIMIT_PER_MINUTE} requests a minute`)),
+      handler: (_req, res) =>
+        sendProblem(res, new HttpProblem(429, 'Too many requests', `at most ${config.API_RATE_LIMIT_PER_MINUTE} requests a minute`)),
     }),
   );
   app.use('/v1', express.json({ limit: '64kb', type: () => true }));
@@ -74,7 +75,16 @@ export function createApp(deps: ApiDeps): express.Express {
     if (err instanceof HttpProblem) return sendProblem(res, err);
     const status = (err as { status?: number; type?: string }).status;
     if ((err as { type?: string }).type === 'entity.parse.failed') {
-      return sendProblem(res, new HttpProblem(400, 'Malformed JSON', 'the request body is not valid JSON', [{ field: '(body)', message: 'malformed JSON' }], 'malformed-json'));
+      return sendProblem(
+        res,
+        new HttpProblem(
+          400,
+          'Malformed JSON',
+          'the request body is not valid JSON',
+          [{ field: '(body)', message: 'malformed JSON' }],
+          'malformed-json',
+        ),
+      );
     }
     if (status === 413) return sendProblem(res, new HttpProblem(413, 'Request too large'));
     if (status && status >= 400 && status < 500) return sendProblem(res, new HttpProblem(status, 'Bad request', (err as Error).message));

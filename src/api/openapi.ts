@@ -1,6 +1,16 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { Account, CancelRequest, CreateAccountRequest, CreateJourneyRequest, Journey, JourneySummary, PayRequest, Payment, Problem } from './schemas';
+import {
+  Account,
+  CancelRequest,
+  CreateAccountRequest,
+  CreateJourneyRequest,
+  Journey,
+  JourneySummary,
+  PayRequest,
+  Payment,
+  Problem,
+} from './schemas';
 
 /** /openapi.json, generated from the same Zod schemas that validate requests. */
 export function openApiDocument() {
@@ -25,7 +35,8 @@ export function openApiDocument() {
     method: 'post',
     path: '/v1/journeys',
     summary: 'Start a journey and get its first step (Update-with-Start)',
-    description: 'The same Idempotency-Key and body return the same journey and answer; another body 422; no key 400; a request in flight 409.',
+    description:
+      'The same Idempotency-Key and body return the same journey and answer; another body 422; no key 400; a request in flight 409.',
     security,
     request: { headers: idempotencyKey, body: { content: { 'application/json': { schema: CreateJourneyRequest } } } },
     responses: { 201: json(Journey, 'The journey after its first step'), ...problems(400, 404, 409, 422, 503) },
@@ -62,7 +73,7 @@ export function openApiDocument() {
     summary: 'Journey step: pay (the redirect URL of the hosted payment page)',
     description:
       'One attempt is open at a time: a pay while one is opening or pending answers with it; another method meanwhile is 409. ' +
-      'A processor that cannot take the journey\'s currency is 422 (currency-not-accepted) before any order is opened.',
+      "A processor that cannot take the journey's currency is 422 (currency-not-accepted) before any order is opened.",
     security,
     request: { params: journeyId, body: { content: { 'application/json': { schema: PayRequest } } } },
     responses: { 200: json(Payment, 'The payment to complete at redirectUrl'), ...problems(400, 404, 409, 422, 503) },
@@ -79,12 +90,31 @@ export function openApiDocument() {
     method: 'post',
     path: '/v1/webhooks/mobilpay',
     summary: 'NETOPIA (MobilPay) IPN',
-    description: 'Authenticated by the Verification-token JWT (RS512, aud = POS signature, sub = base64 SHA-512 of the raw body); no API key. Duplicates are harmless.',
-    request: { headers: z.object({ 'Verification-token': z.string() }), body: { content: { 'application/json': { schema: z.object({ order: z.object({ orderID: z.string() }), payment: z.object({ ntpID: z.string(), status: z.number().int() }) }) } } } },
+    description:
+      'Authenticated by the Verification-token JWT (RS512, aud = POS signature, sub = base64 SHA-512 of the raw body); no API key. Duplicates are harmless.',
+    request: {
+      headers: z.object({ 'Verification-token': z.string() }),
+      body: {
+        content: {
+          'application/json': {
+            schema: z.object({
+              order: z.object({ orderID: z.string() }),
+              payment: z.object({ ntpID: z.string(), status: z.number().int() }),
+            }),
+          },
+        },
+      },
+    },
     responses: {
       200: json(z.object({ errorType: z.literal(0), errorCode: z.null(), errorMessage: z.string() }), 'Accepted'),
-      401: json(z.object({ errorType: z.literal(2), errorCode: z.number(), errorMessage: z.string() }), 'Signature invalid, stale or tampered: nothing signalled'),
-      503: json(z.object({ errorType: z.literal(1), errorCode: z.number(), errorMessage: z.string() }), 'Temporarily unavailable: NETOPIA sends again'),
+      401: json(
+        z.object({ errorType: z.literal(2), errorCode: z.number(), errorMessage: z.string() }),
+        'Signature invalid, stale or tampered: nothing signalled',
+      ),
+      503: json(
+        z.object({ errorType: z.literal(1), errorCode: z.number(), errorMessage: z.string() }),
+        'Temporarily unavailable: NETOPIA sends again',
+      ),
     },
   });
   registry.registerPath({
@@ -92,11 +122,28 @@ export function openApiDocument() {
     path: '/v1/webhooks/epx',
     summary: "EPX Browser Post redirect (the driver's browser brings the result)",
     description: 'Authenticated by RESP_MAC (HMAC-SHA256 with the merchant key, an assumption) and RESP_TIMESTAMP; answers a landing page.',
-    request: { query: z.object({ orderId: z.string() }), body: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ AUTH_RESP: z.string(), AUTH_GUID: z.string(), TRAN_NBR: z.string(), RESP_MAC: z.string() }) } } } },
-    responses: { 200: { description: 'Landing page (text/html)' }, 401: { description: 'Result not accepted (text/html): nothing signalled' } },
+    request: {
+      query: z.object({ orderId: z.string() }),
+      body: {
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: z.object({ AUTH_RESP: z.string(), AUTH_GUID: z.string(), TRAN_NBR: z.string(), RESP_MAC: z.string() }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: { description: 'Landing page (text/html)' },
+      401: { description: 'Result not accepted (text/html): nothing signalled' },
+    },
   });
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'Liveness', responses: { 200: { description: 'alive' } } });
-  registry.registerPath({ method: 'get', path: '/readyz', summary: 'Readiness: Temporal reachable', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } });
+  registry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: Temporal reachable',
+    responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } },
+  });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

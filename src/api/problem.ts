@@ -41,7 +41,12 @@ export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
 }
 
 /** Parses input with a schema, or throws a 400 problem naming each bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'header' | 'path', prefix = ''): z.infer<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  where: 'body' | 'query' | 'header' | 'path',
+  prefix = '',
+): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new HttpProblem(400, 'Invalid request', `the request ${where} is not valid`, fieldErrors(parsed.error, prefix), 'invalid-request');

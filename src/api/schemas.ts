@@ -14,25 +14,43 @@ export type CreateJourneyRequest = z.infer<typeof CreateJourneyRequest>;
 
 export const CreateAccountRequest = z
   .discriminatedUnion('grant', [
-    z.object({ provider: z.literal('parkingplus'), grant: z.literal('password'), username: z.email(), password: z.string().min(1) }).strict(),
+    z
+      .object({ provider: z.literal('parkingplus'), grant: z.literal('password'), username: z.email(), password: z.string().min(1) })
+      .strict(),
     z.object({ provider: z.literal('parkingplus'), grant: z.literal('facebook'), facebookAccessToken: z.string().min(1) }).strict(),
   ])
   .meta({ id: 'CreateAccountRequest', description: 'The password is used once to obtain tokens and never stored.' });
 export type CreateAccountRequest = z.infer<typeof CreateAccountRequest>;
 
-export const PayRequest = z.object({ method: z.enum(PAYMENT_METHODS).optional() }).strict().meta({ id: 'PayRequest' });
-export const CancelRequest = z.object({ reason: z.string().max(500).optional() }).strict().meta({ id: 'CancelRequest' });
+export const PayRequest = z
+  .object({ method: z.enum(PAYMENT_METHODS).optional() })
+  .strict()
+  .meta({ id: 'PayRequest' });
+export const CancelRequest = z
+  .object({ reason: z.string().max(500).optional() })
+  .strict()
+  .meta({ id: 'CancelRequest' });
 export const EmptyRequest = z.object({}).strict();
 
-export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 export const JourneyId = z.string().regex(/^journey-[a-f0-9]{20}$/);
 export const AccountId = z.string().regex(/^account-parkingplus-[a-f0-9]{20}$/);
 
 export const ListJourneysQuery = z
-  .object({ state: z.enum(JOURNEY_STATES).optional(), provider: z.enum(PROVIDERS).optional(), pageSize: z.coerce.number().int().min(1).max(100).default(50) })
+  .object({
+    state: z.enum(JOURNEY_STATES).optional(),
+    provider: z.enum(PROVIDERS).optional(),
+    pageSize: z.coerce.number().int().min(1).max(100).default(50),
+  })
   .strict();
 
-const Money = z.object({ value: z.string().meta({ example: '10.00' }), currency: z.string().meta({ example: 'RON' }) }).meta({ id: 'Money' });
+const Money = z
+  .object({ value: z.string().meta({ example: '10.00' }), currency: z.string().meta({ example: 'RON' }) })
+  .meta({ id: 'Money' });
 const SmartKey = z
   .object({
     kind: z.enum(['entrance', 'exit']),
@@ -61,7 +79,11 @@ export const Journey = z
     state: z.enum(JOURNEY_STATES),
     plate: z.string().optional(),
     amount: Money.optional(),
-    deadlines: z.object({ paymentDueAt: z.iso.datetime().optional(), transactionValidUntil: z.iso.datetime().optional(), exitBy: z.iso.datetime().optional() }),
+    deadlines: z.object({
+      paymentDueAt: z.iso.datetime().optional(),
+      transactionValidUntil: z.iso.datetime().optional(),
+      exitBy: z.iso.datetime().optional(),
+    }),
     payment: Payment.optional(),
     keys: z.object({ entrance: SmartKey.optional(), exit: SmartKey.optional() }).optional(),
     upstream: z.record(z.string(), z.union([z.string(), z.number()])),
@@ -71,11 +93,24 @@ export const Journey = z
   .meta({ id: 'Journey' });
 
 export const JourneySummary = z
-  .object({ id: z.string(), provider: z.string().optional(), state: z.string().optional(), plate: z.string().optional(), reference: z.string().optional(), startedAt: z.iso.datetime() })
+  .object({
+    id: z.string(),
+    provider: z.string().optional(),
+    state: z.string().optional(),
+    plate: z.string().optional(),
+    reference: z.string().optional(),
+    startedAt: z.iso.datetime(),
+  })
   .meta({ id: 'JourneySummary' });
 
 export const Account = z
-  .object({ accountId: z.string(), provider: z.literal('parkingplus'), status: z.enum(['linked', 'needs_relink']), linkedAt: z.iso.datetime(), refreshedAt: z.iso.datetime().optional() })
+  .object({
+    accountId: z.string(),
+    provider: z.literal('parkingplus'),
+    status: z.enum(['linked', 'needs_relink']),
+    linkedAt: z.iso.datetime(),
+    refreshedAt: z.iso.datetime().optional(),
+  })
   .meta({ id: 'Account' });
 
 export const Problem = z

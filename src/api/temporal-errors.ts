@@ -24,12 +24,19 @@ export function problemForFailure(failure: ApplicationFailure): HttpProblem {
   if (!known) return new HttpProblem(502, 'Journey step failed', failure.message);
   // An upstream that names the field it refused (LinkC's 400) → a field error of ours.
   const field = (failure.details?.[0] as { field?: string } | undefined)?.field;
-  return new HttpProblem(known.status, known.title, failure.message, field ? [{ field: fieldName(field), message: failure.message }] : undefined, toSlug(failure.type!));
+  return new HttpProblem(
+    known.status,
+    known.title,
+    failure.message,
+    field ? [{ field: fieldName(field), message: failure.message }] : undefined,
+    toSlug(failure.type!),
+  );
 }
 
 /** Temporal client errors as problems; undefined for anything else (a bug: let it be a 500). */
 export function problemForTemporalError(err: unknown, what = 'journey'): HttpProblem | undefined {
-  if (err instanceof WorkflowNotFoundError) return new HttpProblem(404, `Unknown ${what}`, `no ${what} with this id`, undefined, `unknown-${what}`);
+  if (err instanceof WorkflowNotFoundError)
+    return new HttpProblem(404, `Unknown ${what}`, `no ${what} with this id`, undefined, `unknown-${what}`);
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return problemForFailure(err.cause);
   if (err instanceof ApplicationFailure) return problemForFailure(err);
   if (err instanceof WorkflowExecutionAlreadyStartedError) return new HttpProblem(409, `The ${what} already exists`);

@@ -13,4 +13,8 @@ export const plate = z
 
 export const port = z.coerce.number().int().min(0).max(65535);
 export const url = z.url();
-export const currencyCode = z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+export const currencyCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');

@@ -87,7 +87,12 @@ export const PARKINGPLUS = operatorRow({
 export const LinkcJourneyRequest = z
   .object({
     provider: z.literal('linkc'),
-    localizador: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'the ticket number').optional().meta({ example: '1234567890' }),
+    localizador: z
+      .string()
+      .trim()
+      .regex(/^[0-9A-Za-z]{1,32}$/, 'the ticket number')
+      .optional()
+      .meta({ example: '1234567890' }),
     placa: plate.optional(),
     parceiroId: z.number().int().positive().optional(),
   })

@@ -22,7 +22,12 @@ const mobilPayConfig = z.object({
   MOBILPAY_CURRENCIES: z
     .string()
     .default('RON,EUR,BRL')
-    .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(currencyCode).min(1, 'needs at least one currency')),
   SANDBOX_MOBILPAY_PORT: port.default(4020),
 });

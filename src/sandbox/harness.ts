@@ -108,7 +108,11 @@ export function listen(app: Express, port: number, host = '127.0.0.1', name = 's
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(port, host);
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`${name}: port ${port} on ${host} is already in use (set another port in the configuration)`) : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`${name}: port ${port} on ${host} is already in use (set another port in the configuration)`)
+          : err,
+      );
     });
     server.once('listening', () => {
       const actual = (server.address() as AddressInfo).port;

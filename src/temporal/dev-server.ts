@@ -25,14 +25,23 @@ export interface DevServerOptions {
 }
 
 export function searchAttributeFlags(): string[] {
-  return JOURNEY_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`]);
+  return JOURNEY_SEARCH_ATTRIBUTES.flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`,
+  ]);
 }
 
 export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'EADDRINUSE' ? `${what}: port ${port} on ${host} is already in use (another parkflow or Temporal running? set another port in the configuration)` : `${what}: ${err.message}`)),
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `${what}: port ${port} on ${host} is already in use (another parkflow or Temporal running? set another port in the configuration)`
+            : `${what}: ${err.message}`,
+        ),
+      ),
     );
     probe.listen(port, host, () => probe.close(() => resolve()));
   });
@@ -46,14 +55,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const child: ChildProcess = spawn(
     cli,
     [
-      'server', 'start-dev',
-      '--ip', options.host,
-      '--port', String(options.port),
-      '--ui-port', String(options.uiPort),
-      '--namespace', options.namespace,
-      '--db-filename', path.resolve(options.dataDir, 'temporal.db'),
-      '--sqlite-pragma', 'journal_mode=WAL',
-      '--log-level', 'warn',
+      'server',
+      'start-dev',
+      '--ip',
+      options.host,
+      '--port',
+      String(options.port),
+      '--ui-port',
+      String(options.uiPort),
+      '--namespace',
+      options.namespace,
+      '--db-filename',
+      path.resolve(options.dataDir, 'temporal.db'),
+      '--sqlite-pragma',
+      'journal_mode=WAL',
+      '--log-level',
+      'warn',
       '--ui-disable-news-fetch',
       ...searchAttributeFlags(),
     ],

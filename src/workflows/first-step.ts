@@ -24,7 +24,10 @@ export async function firstStep(journey: Journey, requestHash: string, step: () 
     {
       validator: (request) => {
         if (request.requestHash !== requestHash) {
-          throw ApplicationFailure.nonRetryable('this Idempotency-Key was already used with a different request', FailureType.IdempotencyKeyReused);
+          throw ApplicationFailure.nonRetryable(
+            'this Idempotency-Key was already used with a different request',
+            FailureType.IdempotencyKeyReused,
+          );
         }
       },
     },

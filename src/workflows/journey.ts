@@ -10,10 +10,7 @@ export class Journey {
   /** `initial`: where the journey starts — entering a parking, or already parked (LinkC's yard). */
   constructor(id: string, provider: Provider, plate?: string, initial: JourneyStateName = 'entering') {
     this.view = { id, provider, state: initial, plate, deadlines: {}, upstream: {}, timeline: [] };
-    upsertSearchAttributes([
-      { key: JourneyProvider, value: provider },
-      ...(plate ? [{ key: JourneyPlate, value: plate }] : []),
-    ]);
+    upsertSearchAttributes([{ key: JourneyProvider, value: provider }, ...(plate ? [{ key: JourneyPlate, value: plate }] : [])]);
     this.moveTo(initial);
   }
 
@@ -47,7 +44,9 @@ export class Journey {
   /** The next deadline operators should watch (payment due, transaction validity, exit by). */
   setDeadline(kind: keyof JourneyView['deadlines'], at: string | undefined): void {
     this.view.deadlines[kind] = at;
-    const next = Object.values(this.view.deadlines).filter((d): d is string => !!d).sort()[0];
+    const next = Object.values(this.view.deadlines)
+      .filter((d): d is string => !!d)
+      .sort()[0];
     upsertSearchAttributes([{ key: JourneyDeadline, value: next ? new Date(next) : null }]);
   }
 

@@ -55,7 +55,12 @@ export interface LinkcJourneyState {
   unanswered?: { amountMinor: number; paidBeforeMinor: number };
 }
 
-const retry: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
+const retry: RetryPolicy = {
+  initialInterval: '500ms',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+};
 const steps = proxyActivities<LinkcActivities>({ startToCloseTimeout: '15s', scheduleToCloseTimeout: '45s', retry });
 const reads = proxyActivities<LinkcActivities>({ startToCloseTimeout: '15s', retry });
 
@@ -68,10 +73,22 @@ const MAX_REGISTRATION_MARGIN_MS = 60_000;
 export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyView> {
   const { workflowId } = workflowInfo();
   // The car is already in the yard when a LinkC journey starts.
-  const journey = input.resume ? Journey.restore(input.resume.view) : new Journey(workflowId, 'linkc', input.lookup.placa?.toUpperCase(), 'active');
-  const state: LinkcJourneyState = input.resume ?? { view: journey.view, collection: PaymentCollection.empty(), bookedMinor: 0, paidAtStartMinor: 0 };
+  const journey = input.resume
+    ? Journey.restore(input.resume.view)
+    : new Journey(workflowId, 'linkc', input.lookup.placa?.toUpperCase(), 'active');
+  const state: LinkcJourneyState = input.resume ?? {
+    view: journey.view,
+    collection: PaymentCollection.empty(),
+    bookedMinor: 0,
+    paidAtStartMinor: 0,
+  };
   const polling = input.polling ?? DEFAULT_POLLING;
-  const collection = new PaymentCollection(state.collection, { journeyId: workflowId, description: `LinkC stay ${input.lookup.localizador ?? input.lookup.placa}`, polling, processors: input.processors });
+  const collection = new PaymentCollection(state.collection, {
+    journeyId: workflowId,
+    description: `LinkC stay ${input.lookup.localizador ?? input.lookup.placa}`,
+    polling,
+    processors: input.processors,
+  });
 
   const dueMinor = () => (state.stay ? toMinorUnits(state.stay.due.value) : 0);
   const validUntil = () => (state.stay?.transaction ? Date.parse(state.stay.transaction.validUntil) : 0);
@@ -104,7 +121,8 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   });
 
   /** Our payment must be captured by then, so the registration lands before the id expires. */
-  const paymentDueAt = () => validUntil() - Math.min(MAX_REGISTRATION_MARGIN_MS, (validUntil() - Date.now()) * REGISTRATION_MARGIN_FRACTION);
+  const paymentDueAt = () =>
+    validUntil() - Math.min(MAX_REGISTRATION_MARGIN_MS, (validUntil() - Date.now()) * REGISTRATION_MARGIN_FRACTION);
 
   setHandler(
     payJourney,
@@ -119,10 +137,14 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     {
       validator: ({ method = 'mobilpay' }) => {
         journey.require('pay', ['awaiting_payment']);
-        if (owedMinor() === 0 && !collection.open) throw ApplicationFailure.nonRetryable('the amount due is already paid; it is being registered', FailureType.WrongState);
+        if (owedMinor() === 0 && !collection.open)
+          throw ApplicationFailure.nonRetryable('the amount due is already paid; it is being registered', FailureType.WrongState);
         // A new attempt would be due before it opens: charged, then refunded. The stay is looked up again first.
         if (!collection.open && paymentDueAt() <= Date.now()) {
-          throw ApplicationFailure.nonRetryable("the stay's transaction has lapsed and is being looked up again; try again in a few seconds", FailureType.WrongState);
+          throw ApplicationFailure.nonRetryable(
+            "the stay's transaction has lapsed and is being looked up again; try again in a few seconds",
+            FailureType.WrongState,
+          );
         }
         collection.validate(method, state.stay!.due.currency);
       },
@@ -133,7 +155,8 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     exitJourney,
     async () => {
       const next = await lookUp();
-      if (next && dueMinor() > 0) journey.moveTo('awaiting_payment'); // overstayed: pay the difference first
+      if (next && dueMinor() > 0)
+        journey.moveTo('awaiting_payment'); // overstayed: pay the difference first
       else if (next && exitAllowedOrFail(next)) journey.moveTo('exiting');
       return journey.view;
     },
@@ -149,7 +172,8 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     {
       validator: (_request) => {
         journey.require('cancel', ['awaiting_payment', 'paid']);
-        if (collection.open || unbookedMinor() > 0) throw ApplicationFailure.nonRetryable('a payment is under way: it cannot be cancelled now', FailureType.WrongState);
+        if (collection.open || unbookedMinor() > 0)
+          throw ApplicationFailure.nonRetryable('a payment is under way: it cannot be cancelled now', FailureType.WrongState);
       },
     },
   );
@@ -199,7 +223,8 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   async function readPayments(): Promise<void> {
     await collection.read();
     settleInherited();
-    if (journey.state !== 'awaiting_payment' && unbookedMinor() > 0) await collection.refundDownTo(state.bookedMinor, 'not booked by the garage');
+    if (journey.state !== 'awaiting_payment' && unbookedMinor() > 0)
+      await collection.refundDownTo(state.bookedMinor, 'not booked by the garage');
     showPayment();
   }
 
@@ -248,13 +273,20 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
       const outcome = await register();
       if (outcome === 'retry') {
         // LinkC did not answer: try again shortly, never past the id's expiry.
-        await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading, Math.max(1_000, Math.min(registrationRetry(), validUntil() - Date.now())));
+        await condition(
+          () => journey.state !== 'awaiting_payment' || collection.needsReading,
+          Math.max(1_000, Math.min(registrationRetry(), validUntil() - Date.now())),
+        );
         return;
       }
     }
     // The id lapsed, was refused or used: never submit it again; look the stay up again (not too often).
     const sinceLookUp = Date.now() - lookedUpAt;
-    if (sinceLookUp < polling.firstMs && (await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading, polling.firstMs - sinceLookUp))) return;
+    if (
+      sinceLookUp < polling.firstMs &&
+      (await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading, polling.firstMs - sinceLookUp))
+    )
+      return;
     const next = await lookUp();
     if (!next) journey.moveTo('completed');
     else if (dueMinor() === 0) journey.moveTo('paid');

@@ -35,7 +35,13 @@ export interface AccountInput {
 
 export async function parkingPlusAccount(input: AccountInput): Promise<void> {
   const account = input.carried ?? {
-    view: { accountId: input.accountId, provider: 'parkingplus', status: 'needs_relink', linkedAt: new Date().toISOString(), refreshes: 0 } as AccountView,
+    view: {
+      accountId: input.accountId,
+      provider: 'parkingplus',
+      status: 'needs_relink',
+      linkedAt: new Date().toISOString(),
+      refreshes: 0,
+    } as AccountView,
     tokens: undefined as SealedTokens | undefined,
     waiting: [] as string[],
   };
@@ -70,7 +76,8 @@ export async function parkingPlusAccount(input: AccountInput): Promise<void> {
         try {
           account.tokens = await refreshParkingPlusTokens({ refreshToken: tokens.refreshToken });
         } catch (err) {
-          if (!isAuthFailure(err)) throw ApplicationFailure.nonRetryable('token refresh failed; try again', FailureType.UpstreamUnavailable);
+          if (!isAuthFailure(err))
+            throw ApplicationFailure.nonRetryable('token refresh failed; try again', FailureType.UpstreamUnavailable);
           account.view = { ...account.view, status: 'needs_relink' };
           throw ApplicationFailure.nonRetryable(`account ${input.accountId} must be linked again`, FailureType.AuthExpired);
         }

@@ -58,7 +58,12 @@ export interface ParkingPlusJourneyState {
   caughtUp: boolean;
 }
 
-const retry: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
+const retry: RetryPolicy = {
+  initialInterval: '500ms',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+};
 /** Steps a caller waits for over HTTP: bounded, so the caller gets an answer. */
 const steps = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s', scheduleToCloseTimeout: '45s', retry });
 /** Background reads: retried until the upstream answers. */
@@ -272,7 +277,9 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
         break;
       case 'awaiting_payment':
         await waitFor('awaiting_payment', async () => {
-          const outcome = await read(() => reads.parkingPlusPaymentStatus({ accountId: input.accountId, orderId: journey.view.payment!.paymentId }));
+          const outcome = await read(() =>
+            reads.parkingPlusPaymentStatus({ accountId: input.accountId, orderId: journey.view.payment!.paymentId }),
+          );
           if (!outcome || outcome.value === 'pending') return;
           if (outcome.value === 'confirmed') {
             journey.view.payment = { ...journey.view.payment!, status: 'captured', reason: undefined };

@@ -46,8 +46,17 @@ export interface CollectionSettings {
   processors?: ProcessorTerms;
 }
 
-const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
-const { openPaymentAttempt } = proxyActivities<PaymentAttemptActivities>({ startToCloseTimeout: '30s', scheduleToCloseTimeout: '75s', retry });
+const retry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+};
+const { openPaymentAttempt } = proxyActivities<PaymentAttemptActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '75s',
+  retry,
+});
 const { paymentStatus, refundPayment } = proxyActivities<PaymentActivities>({ startToCloseTimeout: '20s', retry });
 
 export class PaymentCollection {
@@ -118,7 +127,8 @@ export class PaymentCollection {
         this.validate(method, open.view.amount!.currency);
         return open.view;
       }
-      if (toMinorUnits(amount().value) === 0) throw ApplicationFailure.nonRetryable('the amount due is already paid; it is being registered', FailureType.WrongState);
+      if (toMinorUnits(amount().value) === 0)
+        throw ApplicationFailure.nonRetryable('the amount due is already paid; it is being registered', FailureType.WrongState);
       const attempt = this.state.next++;
       const paymentId = paymentOrderId(this.settings.journeyId, attempt);
       const view: PaymentView = { paymentId, method, redirectUrl: '', status: 'pending', amount: amount() };

@@ -14,7 +14,15 @@ import type { ProcessorStatus } from '../activities/payment-status';
 import type { PaymentActivities } from '../activities/payments';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { type PaymentView } from './messages';
-import { getPayment, openPayment, paymentChanged, paymentNotified, paymentOrderId, supersedePayment, type PaymentInput } from './payment-messages';
+import {
+  getPayment,
+  openPayment,
+  paymentChanged,
+  paymentNotified,
+  paymentOrderId,
+  supersedePayment,
+  type PaymentInput,
+} from './payment-messages';
 import { applicationFailureOf, backoff } from './support';
 
 // One payment attempt: open the order (deterministic order id) → the hosted page's URL → wait for
@@ -26,7 +34,12 @@ import { applicationFailureOf, backoff } from './support';
 // journey supersedes the attempt — the order is closed and watched until it can no longer be
 // paid (or a review at the processor ends): money that lands then is refunded.
 
-const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
+const retry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+};
 const { openPaymentOrder } = proxyActivities<PaymentActivities>({ startToCloseTimeout: '20s', scheduleToCloseTimeout: '1m', retry });
 /** Reads, closes and refunds retry until the processor answers: money must not be left behind. */
 const { paymentStatus, closePaymentOrder, refundPayment } = proxyActivities<PaymentActivities>({ startToCloseTimeout: '20s', retry });
@@ -37,8 +50,19 @@ const HISTORY_LIMIT = 2_000;
 const MAX_WATCH_INTERVAL_MS = 30 * 60_000;
 
 export async function payment(input: PaymentInput): Promise<PaymentView> {
-  const order = { method: input.method, orderId: paymentOrderId(input.journeyId, input.attempt), amount: input.amount, description: input.description };
-  const view: PaymentView = input.resume?.view ?? { paymentId: order.orderId, method: input.method, redirectUrl: '', status: 'pending', amount: input.amount };
+  const order = {
+    method: input.method,
+    orderId: paymentOrderId(input.journeyId, input.attempt),
+    amount: input.amount,
+    description: input.description,
+  };
+  const view: PaymentView = input.resume?.view ?? {
+    paymentId: order.orderId,
+    method: input.method,
+    redirectUrl: '',
+    status: 'pending',
+    amount: input.amount,
+  };
   const dueAt = Date.parse(input.dueAt);
   const polling = input.polling ?? DEFAULT_POLLING;
   const reportTo = input.reportTo ?? workflowInfo().parent?.workflowId;
@@ -96,7 +120,8 @@ export async function payment(input: PaymentInput): Promise<PaymentView> {
   setHandler(supersedePayment, () => void (superseded = woken = true));
   setHandler(openPayment, async () => {
     await condition(() => opened);
-    if (!view.redirectUrl) throw ApplicationFailure.nonRetryable(view.reason ?? 'the payment could not be opened', FailureType.UpstreamRejected);
+    if (!view.redirectUrl)
+      throw ApplicationFailure.nonRetryable(view.reason ?? 'the payment could not be opened', FailureType.UpstreamRejected);
     return view;
   });
 
@@ -108,7 +133,10 @@ export async function payment(input: PaymentInput): Promise<PaymentView> {
       view.redirectUrl = opening.redirectUrl;
       payableUntil = Date.now() + (opening.payableForMs ?? 0);
     } catch (err) {
-      Object.assign(view, { status: 'declined', reason: `the processor refused the order: ${applicationFailureOf(err)?.message ?? String(err)}` });
+      Object.assign(view, {
+        status: 'declined',
+        reason: `the processor refused the order: ${applicationFailureOf(err)?.message ?? String(err)}`,
+      });
     }
     opened = true;
     await changed();

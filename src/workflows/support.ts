@@ -27,9 +27,19 @@ export function isAuthFailure(err: unknown): boolean {
 /** Rethrows an activity's failure as the handler's own, so callers see the business type. */
 export function asHandlerFailure(err: unknown): ApplicationFailure {
   const cause = applicationFailureOf(err);
-  if (cause) return ApplicationFailure.create({ message: cause.message, type: cause.type ?? undefined, nonRetryable: true, details: cause.details as unknown[] });
+  if (cause)
+    return ApplicationFailure.create({
+      message: cause.message,
+      type: cause.type ?? undefined,
+      nonRetryable: true,
+      details: cause.details as unknown[],
+    });
   log.warn('step failed without a business failure', { error: String(err) });
-  return ApplicationFailure.create({ message: 'the upstream did not answer in time; try again', type: FailureType.UpstreamUnavailable, nonRetryable: true });
+  return ApplicationFailure.create({
+    message: 'the upstream did not answer in time; try again',
+    type: FailureType.UpstreamUnavailable,
+    nonRetryable: true,
+  });
 }
 
 /** Poll intervals that start short and back off to a ceiling: cheap history for long waits. */

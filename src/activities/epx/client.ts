@@ -43,7 +43,12 @@ function parseXmlFields(xml: string): Record<string, string> {
   return fields;
 }
 function unescapeXml(s: string): string {
-  return s.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"');
+  return s
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"');
 }
 
 export class EpxClient {
@@ -51,14 +56,18 @@ export class EpxClient {
 
   async keyExchange(input: { orderId: string; amount: Money; redirectUrl: string }): Promise<OpenedOrder> {
     const tranNbr = epxTranNbr(input.orderId);
-    const answer = await this.post('/keyexchange', {
-      MAC: this.settings.mac,
-      AMOUNT: input.amount.value,
-      TRAN_NBR: tranNbr,
-      TRAN_GROUP: 'SALE',
-      REDIRECT_URL: input.redirectUrl,
-      USER_DATA_1: input.orderId,
-    }, 'epx key exchange');
+    const answer = await this.post(
+      '/keyexchange',
+      {
+        MAC: this.settings.mac,
+        AMOUNT: input.amount.value,
+        TRAN_NBR: tranNbr,
+        TRAN_GROUP: 'SALE',
+        REDIRECT_URL: input.redirectUrl,
+        USER_DATA_1: input.orderId,
+      },
+      'epx key exchange',
+    );
     const tac = parseUpstream(z.object({ TAC: z.string().min(1) }), answer.fields, 'epx key exchange').TAC;
     return {
       processorRef: tranNbr,
@@ -82,7 +91,12 @@ export class EpxClient {
         capturedAt: moved.AUTH_TRAN_DATE_GMT ? new Date(moved.AUTH_TRAN_DATE_GMT).toISOString() : undefined,
       };
     }
-    if (state === 'declined') return { state: 'declined', processorRef: answer.fields.AUTH_GUID, reason: `${answer.fields.AUTH_RESP_TEXT ?? 'DECLINED'} (${answer.fields.AUTH_RESP ?? '?'})` };
+    if (state === 'declined')
+      return {
+        state: 'declined',
+        processorRef: answer.fields.AUTH_GUID,
+        reason: `${answer.fields.AUTH_RESP_TEXT ?? 'DECLINED'} (${answer.fields.AUTH_RESP ?? '?'})`,
+      };
     return { state: 'pending' };
   }
 
@@ -93,27 +107,41 @@ export class EpxClient {
     if (current.state !== 'captured' || !current.processorRef) {
       throw ApplicationFailure.nonRetryable(`epx refund: nothing captured for ${orderId}`, FailureType.UpstreamRejected);
     }
-    const answer = await this.post('/', {
-      ...this.settings.fourPartKey,
-      TRAN_TYPE: 'CCE9',
-      AMOUNT: amount.value,
-      TRAN_NBR: epxTranNbr(`${orderId}/refund`),
-      ORIG_AUTH_GUID: current.processorRef,
-      CARD_ENT_METH: 'Z',
-      INDUSTRY_TYPE: 'E',
-    }, 'epx refund');
+    const answer = await this.post(
+      '/',
+      {
+        ...this.settings.fourPartKey,
+        TRAN_TYPE: 'CCE9',
+        AMOUNT: amount.value,
+        TRAN_NBR: epxTranNbr(`${orderId}/refund`),
+        ORIG_AUTH_GUID: current.processorRef,
+        CARD_ENT_METH: 'Z',
+        INDUSTRY_TYPE: 'E',
+      },
+      'epx refund',
+    );
     if (answer.fields.AUTH_RESP !== '00' && answer.fields.AUTH_RESP_TEXT !== 'ALREADY REFUNDED') {
-      throw ApplicationFailure.nonRetryable(`epx refund refused: ${answer.fields.AUTH_RESP_TEXT ?? answer.fields.AUTH_RESP}`, FailureType.UpstreamRejected);
+      throw ApplicationFailure.nonRetryable(
+        `epx refund refused: ${answer.fields.AUTH_RESP_TEXT ?? answer.fields.AUTH_RESP}`,
+        FailureType.UpstreamRejected,
+      );
     }
   }
 
-  private async post(path: string, form: Record<string, string>, where: string, okStatuses: number[] = []): Promise<{ status: number; fields: Record<string, string> }> {
+  private async post(
+    path: string,
+    form: Record<string, string>,
+    where: string,
+    okStatuses: number[] = [],
+  ): Promise<{ status: number; fields: Record<string, string> }> {
     try {
       const res = await fetchForm(this.settings.baseUrl, path, form, this.settings.timeoutMs);
-      if (res.status !== 200 && !okStatuses.includes(res.status)) rejectUpstream(where, res.status, { message: res.fields.BP_RESP_TEXT ?? res.fields.AUTH_RESP_TEXT });
+      if (res.status !== 200 && !okStatuses.includes(res.status))
+        rejectUpstream(where, res.status, { message: res.fields.BP_RESP_TEXT ?? res.fields.AUTH_RESP_TEXT });
       return { status: res.status, fields: parseUpstream(Fields, res.fields, where) };
     } catch (err) {
-      if (err instanceof UpstreamUnauthorized) throw ApplicationFailure.nonRetryable(`${where}: the merchant key was refused`, FailureType.UpstreamRejected);
+      if (err instanceof UpstreamUnauthorized)
+        throw ApplicationFailure.nonRetryable(`${where}: the merchant key was refused`, FailureType.UpstreamRejected);
       throw err;
     }
   }
@@ -121,20 +149,37 @@ export class EpxClient {
 
 /** EPX speaks form posts in and XML out. */
 async function fetchForm(baseUrl: string, path: string, form: Record<string, string>, timeoutMs: number) {
-  const res = await callUpstream({ upstream: 'epx', baseUrl, method: 'POST', path, form, headers: { accept: 'application/xml' }, timeoutMs });
+  const res = await callUpstream({
+    upstream: 'epx',
+    baseUrl,
+    method: 'POST',
+    path,
+    form,
+    headers: { accept: 'application/xml' },
+    timeoutMs,
+  });
   return { status: res.status, fields: parseXmlFields(res.text) };
 }
 
 export class RedirectRejected extends Error {}
 
 /** Verifies the result EPX's redirect carries (RESP_MAC, ASSUMPTION) and that it is fresh. */
-export function verifyEpxRedirect(fields: Record<string, string>, settings: { mac: string; nowSeconds: number; maxAgeSeconds?: number }): Record<string, string> {
+export function verifyEpxRedirect(
+  fields: Record<string, string>,
+  settings: { mac: string; nowSeconds: number; maxAgeSeconds?: number },
+): Record<string, string> {
   const presented = fields.RESP_MAC ?? '';
-  const canonical = Object.keys(fields).filter((k) => k !== 'RESP_MAC').sort().map((k) => `${k}=${fields[k]}`).join('&');
+  const canonical = Object.keys(fields)
+    .filter((k) => k !== 'RESP_MAC')
+    .sort()
+    .map((k) => `${k}=${fields[k]}`)
+    .join('&');
   const expected = createHmac('sha256', settings.mac).update(canonical).digest('hex');
-  if (presented.length !== expected.length || !timingSafeEqual(Buffer.from(presented), Buffer.from(expected))) throw new RedirectRejected('bad RESP_MAC');
+  if (presented.length !== expected.length || !timingSafeEqual(Buffer.from(presented), Buffer.from(expected)))
+    throw new RedirectRejected('bad RESP_MAC');
   const at = Number(fields.RESP_TIMESTAMP);
-  if (!Number.isFinite(at) || Math.abs(settings.nowSeconds - at) > (settings.maxAgeSeconds ?? 300)) throw new RedirectRejected('stale or missing RESP_TIMESTAMP');
+  if (!Number.isFinite(at) || Math.abs(settings.nowSeconds - at) > (settings.maxAgeSeconds ?? 300))
+    throw new RedirectRejected('stale or missing RESP_TIMESTAMP');
   if (!fields.TRAN_NBR || !fields.AUTH_RESP) throw new RedirectRejected('missing TRAN_NBR or AUTH_RESP');
   return fields;
 }

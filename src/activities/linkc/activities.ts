@@ -19,7 +19,10 @@ export function createLinkcActivities({ client }: { client: LinkcClient }) {
       // The later of our clock and the server's (the attempt's scheduled time): never optimistic.
       const now = Math.max(Date.now(), activityInfo().currentAttemptScheduledTimestampMs);
       if (now >= Date.parse(input.transaction.validUntil)) {
-        throw ApplicationFailure.nonRetryable('the transaction expired before it could be registered: not submitted', FailureType.TransactionExpired);
+        throw ApplicationFailure.nonRetryable(
+          'the transaction expired before it could be registered: not submitted',
+          FailureType.TransactionExpired,
+        );
       }
       const { registered } = await client.registerPayment(input.transaction.id);
       return { registered };

@@ -74,7 +74,12 @@ export const StayAnswer = z.union([
   }),
 ]);
 const TokenAnswer = z.object({ token: z.string().min(1), expiracao_datahora: instant });
-const PaymentAnswer = z.object({ autorizacao: z.string().optional(), transacao: z.string().optional(), retorno_codigo: z.string(), retorno_mensagem: z.string().optional() });
+const PaymentAnswer = z.object({
+  autorizacao: z.string().optional(),
+  transacao: z.string().optional(),
+  retorno_codigo: z.string(),
+  retorno_mensagem: z.string().optional(),
+});
 
 export class LinkcClient {
   private readonly tokens: TokenSource;
@@ -93,10 +98,14 @@ export class LinkcClient {
     if (lookup.parceiroId !== undefined) query.set('parceiro_id', String(lookup.parceiroId));
     const where = 'linkc stay lookup';
     const res = await this.authorized({ method: 'GET', path: `/api/estadias?${query}` });
-    if (res.status === 404) throw ApplicationFailure.nonRetryable('stay not found in the yard', FailureType.UpstreamNotFound, { status: 404 });
+    if (res.status === 404)
+      throw ApplicationFailure.nonRetryable('stay not found in the yard', FailureType.UpstreamNotFound, { status: 404 });
     if (res.status === 400) {
       const body = res.body as { mensagem?: string; campo?: string } | undefined;
-      throw ApplicationFailure.nonRetryable(`${where}: ${body?.mensagem ?? 'bad request'}`, FailureType.UpstreamRejected, { status: 400, field: body?.campo });
+      throw ApplicationFailure.nonRetryable(`${where}: ${body?.mensagem ?? 'bad request'}`, FailureType.UpstreamRejected, {
+        status: 400,
+        field: body?.campo,
+      });
     }
     if (res.status !== 200) rejectUpstream(where, res.status, res.body);
     const answer = parseUpstream(StayAnswer, res.body, where);
@@ -106,7 +115,15 @@ export class LinkcClient {
       // Exit is allowed until validade_datahora; without one, only once paid at the garage.
       const exitBy = iso(m.validade_datahora ?? m.saida_datahora ?? m.entrada_datahora);
       const localizador = m.localizador ?? m.documento ?? lookup.localizador ?? '';
-      return { localizador, enteredAt: iso(m.entrada_datahora), exitBy, total: money(m.valor_total, 'BRL'), paid: zero, due: zero, payableHere: false };
+      return {
+        localizador,
+        enteredAt: iso(m.entrada_datahora),
+        exitBy,
+        total: money(m.valor_total, 'BRL'),
+        paid: zero,
+        due: zero,
+        payableHere: false,
+      };
     }
     const c = 'estadia_calculo' in answer ? answer.estadia_calculo : answer.permanencia;
     return {
@@ -117,7 +134,8 @@ export class LinkcClient {
       total: money(c.valor_total, 'BRL'),
       paid: money(c.valor_pago, 'BRL'),
       due: money(c.valor_devido, 'BRL'),
-      transaction: c.transacao && c.transacao_validade_datahora ? { id: c.transacao, validUntil: iso(c.transacao_validade_datahora) } : undefined,
+      transaction:
+        c.transacao && c.transacao_validade_datahora ? { id: c.transacao, validUntil: iso(c.transacao_validade_datahora) } : undefined,
       payableHere: true,
     };
   }
@@ -128,13 +146,21 @@ export class LinkcClient {
    */
   async registerPayment(transacao: string): Promise<{ registered: 'now' | 'already'; authorization?: string }> {
     const where = 'linkc payment registration';
-    const res = await this.authorized({ method: 'POST', path: '/api/estadias/pagamentos', body: { transacao_id: transacao, forma_pagamento: 'INTEGRADOR' } });
+    const res = await this.authorized({
+      method: 'POST',
+      path: '/api/estadias/pagamentos',
+      body: { transacao_id: transacao, forma_pagamento: 'INTEGRADOR' },
+    });
     if (res.status === 422) {
       const answer = PaymentAnswer.safeParse(res.body);
       const code = answer.success ? answer.data.retorno_codigo : 'UNKNOWN';
       if (code === 'TRANSACAO_UTILIZADA') return { registered: 'already' };
       const type = code === 'TRANSACAO_EXPIRADA' ? FailureType.TransactionExpired : FailureType.UpstreamRejected;
-      throw ApplicationFailure.nonRetryable(`${where}: ${code} ${answer.success ? (answer.data.retorno_mensagem ?? '') : ''}`.trim(), type, { retorno_codigo: code });
+      throw ApplicationFailure.nonRetryable(
+        `${where}: ${code} ${answer.success ? (answer.data.retorno_mensagem ?? '') : ''}`.trim(),
+        type,
+        { retorno_codigo: code },
+      );
     }
     if (res.status !== 200 && res.status !== 201) rejectUpstream(where, res.status, res.body);
     return { registered: 'now', authorization: parseUpstream(PaymentAnswer, res.body, where).autorizacao };
@@ -144,9 +170,14 @@ export class LinkcClient {
     const where = 'linkc authentication';
     let res: UpstreamResponse;
     try {
-      res = await this.send({ method: 'POST', path: '/api/autenticacao', body: { usuario: this.settings.usuario, senha: this.settings.senha } });
+      res = await this.send({
+        method: 'POST',
+        path: '/api/autenticacao',
+        body: { usuario: this.settings.usuario, senha: this.settings.senha },
+      });
     } catch (err) {
-      if (err instanceof UpstreamUnauthorized) throw ApplicationFailure.nonRetryable(`${where}: credentials refused`, FailureType.AuthExpired);
+      if (err instanceof UpstreamUnauthorized)
+        throw ApplicationFailure.nonRetryable(`${where}: credentials refused`, FailureType.AuthExpired);
       throw err;
     }
     if (res.status !== 200) rejectUpstream(where, res.status, res.body);
@@ -155,11 +186,19 @@ export class LinkcClient {
   }
 
   private authorized(req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {
-    return withBearerToken(this.tokens, `linkc ${req.method} ${req.path.split('?')[0]}`, (authorization) => this.send({ ...req, headers: { authorization } }));
+    return withBearerToken(this.tokens, `linkc ${req.method} ${req.path.split('?')[0]}`, (authorization) =>
+      this.send({ ...req, headers: { authorization } }),
+    );
   }
 
   private send(req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {
-    return callUpstream({ ...req, headers: { accept: LINKC_ACCEPT, ...req.headers }, upstream: 'linkc', baseUrl: this.settings.baseUrl, timeoutMs: this.settings.timeoutMs });
+    return callUpstream({
+      ...req,
+      headers: { accept: LINKC_ACCEPT, ...req.headers },
+      upstream: 'linkc',
+      baseUrl: this.settings.baseUrl,
+      timeoutMs: this.settings.timeoutMs,
+    });
   }
 }
 

@@ -27,8 +27,12 @@ const Payment = z
     operationDate: Instant.optional(),
   })
   .loose();
-const StartAnswer = z.object({ error: z.object({ code: z.string(), message: z.string().optional() }).loose().optional(), payment: Payment.optional() }).loose();
-const StatusAnswer = z.object({ payment: Payment, error: z.object({ code: z.string(), message: z.string().optional() }).loose().optional() }).loose();
+const StartAnswer = z
+  .object({ error: z.object({ code: z.string(), message: z.string().optional() }).loose().optional(), payment: Payment.optional() })
+  .loose();
+const StatusAnswer = z
+  .object({ payment: Payment, error: z.object({ code: z.string(), message: z.string().optional() }).loose().optional() })
+  .loose();
 
 /** Netopia status codes (SDK ipn.go): 3 paid and 5 confirmed are money taken; 8 credit is refunded; 13 is in review. */
 export function netopiaState(status: number): ProcessorStatus['state'] {
@@ -45,7 +49,13 @@ const decimal = (amount: number) => normalizeAmount(amount.toFixed(2));
 export class MobilPayClient {
   constructor(private readonly settings: MobilPaySettings) {}
 
-  async startOrder(input: { orderId: string; amount: Money; description: string; notifyUrl: string; redirectUrl: string }): Promise<OpenedOrder> {
+  async startOrder(input: {
+    orderId: string;
+    amount: Money;
+    description: string;
+    notifyUrl: string;
+    redirectUrl: string;
+  }): Promise<OpenedOrder> {
     const where = 'mobilpay start';
     const res = await this.send('/payment/card/start', {
       config: { notifyUrl: input.notifyUrl, redirectUrl: input.redirectUrl, language: 'ro', emailTemplate: '' },
@@ -64,11 +74,15 @@ export class MobilPayClient {
     if (res.status !== 200) rejectUpstream(where, res.status, res.body);
     const answer = parseUpstream(StartAnswer, res.body, where);
     const code = answer.error?.code;
-    if (code === '99') throw ApplicationFailure.nonRetryable(`${where}: order ${input.orderId} exists with another amount`, FailureType.UpstreamRejected);
+    if (code === '99')
+      throw ApplicationFailure.nonRetryable(`${where}: order ${input.orderId} exists with another amount`, FailureType.UpstreamRejected);
     if ((code === '101' || code === '56' || code === '00') && answer.payment?.paymentURL) {
       return { processorRef: answer.payment.ntpID, redirectUrl: answer.payment.paymentURL };
     }
-    throw ApplicationFailure.nonRetryable(`${where}: refused (${code ?? 'no code'}: ${answer.error?.message ?? ''})`, FailureType.UpstreamRejected);
+    throw ApplicationFailure.nonRetryable(
+      `${where}: refused (${code ?? 'no code'}: ${answer.error?.message ?? ''})`,
+      FailureType.UpstreamRejected,
+    );
   }
 
   async status(orderId: string): Promise<ProcessorStatus> {
@@ -99,15 +113,29 @@ export class MobilPayClient {
   /** Refunds the order in full; crediting an already credited order changes nothing. */
   async credit(orderId: string, processorRef: string, amount: Money): Promise<void> {
     const where = 'mobilpay credit';
-    const res = await this.send('/operation/credit', { posID: this.settings.posSignature, orderID: orderId, ntpID: processorRef, amount: Number(amount.value) });
+    const res = await this.send('/operation/credit', {
+      posID: this.settings.posSignature,
+      orderID: orderId,
+      ntpID: processorRef,
+      amount: Number(amount.value),
+    });
     if (res.status !== 200) rejectUpstream(where, res.status, res.body);
   }
 
   private async send(path: string, body: unknown): Promise<UpstreamResponse> {
     try {
-      return await callUpstream({ upstream: 'mobilpay', baseUrl: this.settings.baseUrl, method: 'POST', path, body, headers: { authorization: this.settings.apiKey }, timeoutMs: this.settings.timeoutMs });
+      return await callUpstream({
+        upstream: 'mobilpay',
+        baseUrl: this.settings.baseUrl,
+        method: 'POST',
+        path,
+        body,
+        headers: { authorization: this.settings.apiKey },
+        timeoutMs: this.settings.timeoutMs,
+      });
     } catch (err) {
-      if (err instanceof UpstreamUnauthorized) throw ApplicationFailure.nonRetryable('mobilpay: the API key was refused', FailureType.UpstreamRejected);
+      if (err instanceof UpstreamUnauthorized)
+        throw ApplicationFailure.nonRetryable('mobilpay: the API key was refused', FailureType.UpstreamRejected);
       throw err;
     }
   }

@@ -15,7 +15,11 @@ export type NetopiaIpn = z.infer<typeof NetopiaIpn>;
 
 export class IpnRejected extends Error {}
 
-export function verifyNetopiaIpn(rawBody: Buffer, token: string | undefined, settings: { publicKeyPem: string; posSignature: string; nowSeconds: number }): NetopiaIpn {
+export function verifyNetopiaIpn(
+  rawBody: Buffer,
+  token: string | undefined,
+  settings: { publicKeyPem: string; posSignature: string; nowSeconds: number },
+): NetopiaIpn {
   if (!token) throw new IpnRejected('missing Verification-token');
   let claims;
   try {

@@ -32,7 +32,11 @@ export class AccountWorkflowVault implements TokenVault {
       if (err instanceof WorkflowNotFoundError) {
         throw ApplicationFailure.nonRetryable(`account ${this.accountId} is not linked`, FailureType.AccountNotLinked);
       }
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.AuthExpired) {
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === FailureType.AuthExpired
+      ) {
         throw ApplicationFailure.nonRetryable(`account ${this.accountId} must be linked again`, FailureType.AuthExpired);
       }
       throw err;

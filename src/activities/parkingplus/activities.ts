@@ -4,7 +4,14 @@ import { type SecretBox } from '../../domain/sealed';
 import { type SealedTokens } from '../../workflows/account-messages';
 import { type ParkingPlusClient, type PaymentOutcome, type TokenSet } from './client';
 import { type SessionTransaction } from './schemas';
-import { endedSnapshot, finalizedSnapshot, sessionSnapshot, type ParkingPlusEnded, type ParkingPlusFinalized, type ParkingPlusSession } from './snapshot';
+import {
+  endedSnapshot,
+  finalizedSnapshot,
+  sessionSnapshot,
+  type ParkingPlusEnded,
+  type ParkingPlusFinalized,
+  type ParkingPlusSession,
+} from './snapshot';
 import { type TokenSource } from '../tokens';
 
 export interface ParkingPlusDeps {
@@ -53,7 +60,8 @@ export function createParkingPlusActivities({ client, tokensFor, box }: ParkingP
       const tokens = tokensFor(input.accountId);
       const current = await client.currentSession(tokens);
       const notBefore = Date.parse(input.journeyStartedAt) - 1000;
-      const atThisParkingSince = (parkingId: number, startTime: string) => parkingId === input.securedParkingId && Date.parse(startTime) >= notBefore;
+      const atThisParkingSince = (parkingId: number, startTime: string) =>
+        parkingId === input.securedParkingId && Date.parse(startTime) >= notBefore;
       if (input.resetRun) {
         const ended = await firstTransactionSince(tokens, atThisParkingSince);
         // One session at a time: the journey's is the first one since it started; a later one is another journey's.
@@ -84,7 +92,11 @@ export function createParkingPlusActivities({ client, tokensFor, box }: ParkingP
     },
 
     /** Idempotent upstream: finalizing again returns the same order and, if it lapsed, a fresh exit key. */
-    async finalizeParkingPlusSession(input: { accountId: string; sessionId: number; securedParkingId: number }): Promise<ParkingPlusFinalized> {
+    async finalizeParkingPlusSession(input: {
+      accountId: string;
+      sessionId: number;
+      securedParkingId: number;
+    }): Promise<ParkingPlusFinalized> {
       return finalizedSnapshot(await client.finalize(tokensFor(input.accountId), input.sessionId, input.securedParkingId));
     },
 

@@ -43,7 +43,11 @@ export class ParkingPlusClient {
   /** Creates a pay-per-use session at a secured parking: the answer carries the entrance key. */
   async createSession(tokens: TokenSource, securedParkingId: number): Promise<CurrentSession> {
     const where = 'parkingplus create session';
-    const res = await this.authorized(tokens, { method: 'POST', path: '/api/car_driver/parking_sessions', body: { parking_session: { secured_parking_id: securedParkingId } } });
+    const res = await this.authorized(tokens, {
+      method: 'POST',
+      path: '/api/car_driver/parking_sessions',
+      body: { parking_session: { secured_parking_id: securedParkingId } },
+    });
     if (res.status !== 201 && res.status !== 200) rejectUpstream(where, res.status, res.body);
     return parseUpstream(CurrentSession, res.body, where);
   }
@@ -110,7 +114,9 @@ export class ParkingPlusClient {
 
   /** One call with the account's bearer token (a 401 refreshes once, shared, then retries once). */
   private authorized(tokens: TokenSource, req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {
-    return withBearerToken(tokens, `parkingplus ${req.method} ${req.path}`, (authorization) => this.send({ ...req, headers: { authorization } }));
+    return withBearerToken(tokens, `parkingplus ${req.method} ${req.path}`, (authorization) =>
+      this.send({ ...req, headers: { authorization } }),
+    );
   }
 
   private send(req: Omit<UpstreamRequest, 'upstream' | 'baseUrl' | 'timeoutMs'>): Promise<UpstreamResponse> {

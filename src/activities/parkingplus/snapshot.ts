@@ -51,7 +51,8 @@ export function sessionSnapshot(current: CurrentSession): ParkingPlusSession {
 /** The order id is the last path segment of pay_url (/api/payment/pay/:id), as payment status expects. */
 export function finalizedSnapshot(finalized: FinalizedSession): ParkingPlusFinalized {
   const orderId = /\/payment\/pay\/([^/?#]+)/.exec(new URL(finalized.pay_url).pathname)?.[1];
-  if (!orderId) throw ApplicationFailure.nonRetryable('parkingplus finalize: pay_url carries no order id', FailureType.UpstreamContractViolation);
+  if (!orderId)
+    throw ApplicationFailure.nonRetryable('parkingplus finalize: pay_url carries no order id', FailureType.UpstreamContractViolation);
   return {
     ...sessionSnapshot(finalized),
     key: keyView(finalized.smart_key, 'exit', finalized.parking_session.exit_remaining_tries),

@@ -27,10 +27,19 @@ export function accountsRouter(deps: { temporal: Client; config: Config; parking
     let tokens: TokenSet;
     try {
       // The password (or Facebook token) is used here, once, and goes no further.
-      tokens = request.grant === 'password' ? await parkingPlus.passwordGrant(request.username, request.password) : await parkingPlus.facebookGrant(request.facebookAccessToken);
+      tokens =
+        request.grant === 'password'
+          ? await parkingPlus.passwordGrant(request.username, request.password)
+          : await parkingPlus.facebookGrant(request.facebookAccessToken);
     } catch (err) {
       if (err instanceof ApplicationFailure && err.type === FailureType.AuthExpired) {
-        throw new HttpProblem(422, 'Credentials refused', 'Parking+Plus refused these credentials', [{ field: request.grant === 'password' ? 'password' : 'facebookAccessToken', message: 'refused by Parking+Plus' }], 'credentials-refused');
+        throw new HttpProblem(
+          422,
+          'Credentials refused',
+          'Parking+Plus refused these credentials',
+          [{ field: request.grant === 'password' ? 'password' : 'facebookAccessToken', message: 'refused by Parking+Plus' }],
+          'credentials-refused',
+        );
       }
       if (err instanceof ApplicationFailure) throw problemForFailure(err);
       throw err;
@@ -67,6 +76,18 @@ export function accountsRouter(deps: { temporal: Client; config: Config; parking
   return router;
 }
 
-function publicAccount(account: { accountId: string; provider: 'parkingplus'; status: 'linked' | 'needs_relink'; linkedAt: string; refreshedAt?: string }) {
-  return { accountId: account.accountId, provider: account.provider, status: account.status, linkedAt: account.linkedAt, refreshedAt: account.refreshedAt };
+function publicAccount(account: {
+  accountId: string;
+  provider: 'parkingplus';
+  status: 'linked' | 'needs_relink';
+  linkedAt: string;
+  refreshedAt?: string;
+}) {
+  return {
+    accountId: account.accountId,
+    provider: account.provider,
+    status: account.status,
+    linkedAt: account.linkedAt,
+    refreshedAt: account.refreshedAt,
+  };
 }

@@ -10,7 +10,16 @@ import { Router, type Request, type Response } from 'express';
 import { type Config } from '../../config';
 import { journeyStart, JOURNEY_WORKFLOW_TYPES, processorTerms } from '../../registry';
 import { getAccount } from '../../workflows/account-messages';
-import { cancelJourney, enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, startJourney, type JourneyView } from '../../workflows/messages';
+import {
+  cancelJourney,
+  enterJourney,
+  exitJourney,
+  finalizeJourney,
+  getJourney,
+  payJourney,
+  startJourney,
+  type JourneyView,
+} from '../../workflows/messages';
 import { JourneyDeadline, JourneyPlate, JourneyProvider, JourneyReference, JourneyState } from '../../workflows/search-attributes';
 import { canonicalJson, InFlight, journeyIdFor, sha256 } from '../idempotency';
 import { HttpProblem, parseInput } from '../problem';
@@ -30,13 +39,17 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
   const handleFor = async (req: Request, res: Response) => {
     const handle = temporal.workflow.getHandle(parseJourneyId(req.params.id));
     const { memo } = await handle.describe().catch(rethrow);
-    if (memo?.owner !== res.locals.callerId) throw new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
+    if (memo?.owner !== res.locals.callerId)
+      throw new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
     return handle;
   };
 
   router.post('/journeys', async (req: Request, res: Response) => {
     const key = req.get('Idempotency-Key');
-    if (key === undefined) throw new HttpProblem(400, 'Idempotency-Key required', 'send an Idempotency-Key header (a UUID works)', [{ field: 'Idempotency-Key', message: 'required' }]);
+    if (key === undefined)
+      throw new HttpProblem(400, 'Idempotency-Key required', 'send an Idempotency-Key header (a UUID works)', [
+        { field: 'Idempotency-Key', message: 'required' },
+      ]);
     parseInput(IdempotencyKey, key, 'header', 'Idempotency-Key');
     const request = parseInput(CreateJourneyRequest, req.body, 'body');
     const requestHash = sha256(canonicalJson(request));
@@ -72,7 +85,13 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
           try {
             return await temporal.workflow.getHandle(workflowId).getUpdateHandle<JourneyView>(updateId).result();
           } catch {
-            throw new HttpProblem(422, 'Idempotency-Key reused with a different request', 'this Idempotency-Key belongs to a different, finished journey', undefined, 'idempotency-key-reused');
+            throw new HttpProblem(
+              422,
+              'Idempotency-Key reused with a different request',
+              'this Idempotency-Key belongs to a different, finished journey',
+              undefined,
+              'idempotency-key-reused',
+            );
           }
         }
       },
@@ -147,10 +166,18 @@ async function requireLinkedAccount(temporal: Client, accountId: string): Promis
   try {
     const account = await temporal.workflow.getHandle(accountId).query(getAccount);
     if (account.status === 'linked') return;
-    throw new HttpProblem(422, 'Account must be linked again', 'link the account again with POST /v1/accounts', [{ field: 'accountId', message: 'needs to be linked again' }]);
+    throw new HttpProblem(422, 'Account must be linked again', 'link the account again with POST /v1/accounts', [
+      { field: 'accountId', message: 'needs to be linked again' },
+    ]);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw new HttpProblem(422, 'Account not linked', 'link the account first with POST /v1/accounts', [{ field: 'accountId', message: 'unknown account' }], 'account-not-linked');
+      throw new HttpProblem(
+        422,
+        'Account not linked',
+        'link the account first with POST /v1/accounts',
+        [{ field: 'accountId', message: 'unknown account' }],
+        'account-not-linked',
+      );
     }
     throw problemForTemporalError(err, 'account') ?? err;
   }

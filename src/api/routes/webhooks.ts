@@ -32,7 +32,11 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
     let orderId: string;
     try {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      orderId = verifyNetopiaIpn(body, req.get('Verification-token'), { publicKeyPem: config.MOBILPAY_PUBLIC_KEY_PEM, posSignature: config.MOBILPAY_POS_SIGNATURE, nowSeconds: nowSeconds() }).order.orderID;
+      orderId = verifyNetopiaIpn(body, req.get('Verification-token'), {
+        publicKeyPem: config.MOBILPAY_PUBLIC_KEY_PEM,
+        posSignature: config.MOBILPAY_POS_SIGNATURE,
+        nowSeconds: nowSeconds(),
+      }).order.orderID;
     } catch (err) {
       if (!(err instanceof IpnRejected)) throw err;
       logger.warn({ processor: 'mobilpay', reason: err.message }, 'notification rejected');
@@ -41,7 +45,8 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
     const delivery = await wake(orderId);
     logger.info({ processor: 'mobilpay', orderId, delivery }, 'notification received');
     // Netopia's reply format: errorType 0 accepted, 1 temporary (it sends again), 2 permanent.
-    if (delivery === 'unavailable') return void res.status(503).json({ errorType: 1, errorCode: 503, errorMessage: 'temporarily unavailable, send again' });
+    if (delivery === 'unavailable')
+      return void res.status(503).json({ errorType: 1, errorCode: 503, errorMessage: 'temporarily unavailable, send again' });
     res.json({ errorType: 0, errorCode: null, errorMessage: '' });
   });
 
@@ -64,7 +69,11 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
     res
       .status(delivery === 'unavailable' ? 503 : 200)
       .type('html')
-      .send(approved ? page('Payment received', 'Thank you: you can go back to the app.', 'approved') : page('Payment declined', `${fields.AUTH_RESP_TEXT ?? 'Declined'} — you can try again from the app.`, 'declined'));
+      .send(
+        approved
+          ? page('Payment received', 'Thank you: you can go back to the app.', 'approved')
+          : page('Payment declined', `${fields.AUTH_RESP_TEXT ?? 'Declined'} — you can try again from the app.`, 'declined'),
+      );
   });
 
   router.get('/payments/return', (_req, res) => {

@@ -77,7 +77,11 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     res
       .status(status)
       .type('application/xml')
-      .send(`<RESPONSE><FIELDS>${Object.entries(fields).map(([k, v]) => `<FIELD KEY="${k}">${escapeHtml(v)}</FIELD>`).join('')}</FIELDS></RESPONSE>`);
+      .send(
+        `<RESPONSE><FIELDS>${Object.entries(fields)
+          .map(([k, v]) => `<FIELD KEY="${k}">${escapeHtml(v)}</FIELD>`)
+          .join('')}</FIELDS></RESPONSE>`,
+      );
   const byTac = (tac: string) => [...transactions.values()].find((t) => t.tac === tac);
   const keyMatches = (body: Record<string, unknown>) => Object.entries(key).every(([k, v]) => body[k] === v);
 
@@ -85,7 +89,8 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     const body = (req.body ?? {}) as Record<string, string>;
     if (body.MAC !== mac) return void xml(res, { BP_RESP_CODE: 'BP_104', BP_RESP_TEXT: 'Merchant configuration not found' }, 401);
     const missing = ['AMOUNT', 'TRAN_NBR', 'TRAN_GROUP', 'REDIRECT_URL'].filter((f) => !body[f]);
-    if (missing.length || !/^\d{1,10}$/.test(body.TRAN_NBR ?? '')) return void xml(res, { BP_RESP_CODE: 'BP_102', BP_RESP_TEXT: `Invalid TAC parameter: ${missing.join(',') || 'TRAN_NBR'}` }, 400);
+    if (missing.length || !/^\d{1,10}$/.test(body.TRAN_NBR ?? ''))
+      return void xml(res, { BP_RESP_CODE: 'BP_102', BP_RESP_TEXT: `Invalid TAC parameter: ${missing.join(',') || 'TRAN_NBR'}` }, 400);
     const existing = transactions.get(body.TRAN_NBR!);
     if (existing?.used) return void xml(res, { BP_RESP_CODE: 'BP_102', BP_RESP_TEXT: 'TRAN_NBR already used' }, 409);
     const tac = randomBytes(24).toString('base64url');
@@ -105,7 +110,11 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
     const tx = fields.TAC ? byTac(fields.TAC) : undefined;
     if (!fields.TAC) return { error: 'BP_100' };
     if (!tx || tx.used || clock.now() - tx.createdMs > tacLifetimeMs) return { error: 'BP_101' };
-    if (fields.TRAN_NBR !== tx.tranNbr || (fields.AMOUNT && toMinorUnits(fields.AMOUNT) !== tx.amountMinor) || (fields.REDIRECT_URL && fields.REDIRECT_URL !== tx.redirectUrl)) {
+    if (
+      fields.TRAN_NBR !== tx.tranNbr ||
+      (fields.AMOUNT && toMinorUnits(fields.AMOUNT) !== tx.amountMinor) ||
+      (fields.REDIRECT_URL && fields.REDIRECT_URL !== tx.redirectUrl)
+    ) {
       return { error: 'BP_102' }; // posted values differ from the TAC: tampered
     }
     tx.used = true;
@@ -168,7 +177,8 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
   app.post('/', (req, res) => {
     const body = (req.body ?? {}) as Record<string, string>;
     if (!keyMatches(body)) return void xml(res, { AUTH_RESP: 'RR', AUTH_RESP_TEXT: '4-part key mismatch' }, 401);
-    if (body.TRAN_TYPE !== 'CCE9' && body.TRAN_TYPE !== 'CCEX') return void xml(res, { AUTH_RESP: '12', AUTH_RESP_TEXT: `unsupported TRAN_TYPE ${body.TRAN_TYPE ?? ''}` }, 400);
+    if (body.TRAN_TYPE !== 'CCE9' && body.TRAN_TYPE !== 'CCEX')
+      return void xml(res, { AUTH_RESP: '12', AUTH_RESP_TEXT: `unsupported TRAN_TYPE ${body.TRAN_TYPE ?? ''}` }, 400);
     const original = [...transactions.values()].find((t) => t.authGuid && t.authGuid === body.ORIG_AUTH_GUID);
     if (!original || original.authResp !== '00') return void xml(res, { AUTH_RESP: '12', AUTH_RESP_TEXT: 'INVALID TRANSACTION' });
     if (original.refunded) return void xml(res, { AUTH_RESP: '12', AUTH_RESP_TEXT: 'ALREADY REFUNDED', AUTH_GUID: original.authGuid! });
@@ -212,10 +222,14 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
   app.post('/__sandbox/tac/:tac/pay', (req, res) => {
     const tx = byTac(req.params.tac);
     if (!tx) return void res.status(404).json({ error: 'unknown TAC' });
-    const result = browserPost({ TAC: tx.tac, TRAN_NBR: tx.tranNbr, AMOUNT: fromMinorUnits(tx.amountMinor), ACCOUNT_NBR: String(req.body?.cardNumber ?? '') });
+    const result = browserPost({
+      TAC: tx.tac,
+      TRAN_NBR: tx.tranNbr,
+      AMOUNT: fromMinorUnits(tx.amountMinor),
+      ACCOUNT_NBR: String(req.body?.cardNumber ?? ''),
+    });
     res.status('error' in result ? 400 : 200).json(result);
   });
 
   return { ...sandbox, transactions, ledger, mac, browserPost };
 }
-

@@ -98,7 +98,8 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     paymentRequests.length = 0;
   });
   const { app, clock } = sandbox;
-  const erro = (res: Response, status: number, mensagem: string, extra: Record<string, unknown> = {}) => res.status(status).json({ mensagem, ...extra });
+  const erro = (res: Response, status: number, mensagem: string, extra: Record<string, unknown> = {}) =>
+    res.status(status).json({ mensagem, ...extra });
 
   app.post('/api/autenticacao', (req, res) => {
     stats.authentications += 1;
@@ -110,7 +111,8 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
   });
 
   const guard = (req: Request, res: Response, next: NextFunction) => {
-    if ((req.get('accept') ?? '').replace(/\s+/g, '') !== LINKC_ACCEPT.replace(/\s+/g, '')) return void erro(res, 406, `Versão da API não suportada: use Accept: ${LINKC_ACCEPT}`);
+    if ((req.get('accept') ?? '').replace(/\s+/g, '') !== LINKC_ACCEPT.replace(/\s+/g, ''))
+      return void erro(res, 406, `Versão da API não suportada: use Accept: ${LINKC_ACCEPT}`);
     const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
     const expires = token ? tokens.get(token) : undefined;
     if (!expires || expires <= clock.now()) return void erro(res, 401, 'Credenciais inválidas');
@@ -122,9 +124,14 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
   /** Dev environment: every ticket/plate is found (but 9…/Z…) with an entry time drawn at random. */
   const stayFor = (key: { localizador?: string; placa?: string }): Stay | undefined => {
     if (key.localizador?.startsWith('9') || key.placa?.toUpperCase().startsWith('Z')) return undefined;
-    const found = [...stays.values()].find((s) => (key.localizador ? s.localizador === key.localizador : s.placa === key.placa!.toUpperCase()));
+    const found = [...stays.values()].find((s) =>
+      key.localizador ? s.localizador === key.localizador : s.placa === key.placa!.toUpperCase(),
+    );
     if (found) return found.exited ? undefined : found;
-    const seed = createHash('sha256').update(key.localizador ?? key.placa!).digest().readUInt32BE(0);
+    const seed = createHash('sha256')
+      .update(key.localizador ?? key.placa!)
+      .digest()
+      .readUInt32BE(0);
     const localizador = key.localizador ?? String(1_000_000_000 + (seed % 8_000_000_000)).replace(/^[59]/, '1');
     const stay: Stay = {
       localizador,
@@ -144,7 +151,8 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     const totalMinor = tariffMinor((now - stay.entradaMs) / 60_000);
     const devidoMinor = Math.max(0, totalMinor - stay.pagoMinor - stay.descontoMinor);
     // Something due: leave only after paying. Paid: within the exit grace. Free: within the free minutes.
-    const validadeMs = devidoMinor > 0 ? now : stay.lastPaymentMs ? stay.lastPaymentMs + settings.exitGraceSeconds * 1000 : stay.entradaMs + FREE_MS;
+    const validadeMs =
+      devidoMinor > 0 ? now : stay.lastPaymentMs ? stay.lastPaymentMs + settings.exitGraceSeconds * 1000 : stay.entradaMs + FREE_MS;
     const body: Record<string, string> = {
       entrada_datahora: isoBrasilia(stay.entradaMs),
       validade_datahora: isoBrasilia(validadeMs),
@@ -156,7 +164,13 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
       valor_adquirente: fromMinorUnits(devidoMinor),
     };
     if (devidoMinor > 0 && withTransaction) {
-      const tx: Transaction = { id: randomUUID(), localizador: stay.localizador, devidoMinor, expiresMs: now + settings.transactionValiditySeconds * 1000, used: false };
+      const tx: Transaction = {
+        id: randomUUID(),
+        localizador: stay.localizador,
+        devidoMinor,
+        expiresMs: now + settings.transactionValiditySeconds * 1000,
+        used: false,
+      };
       transactions.set(tx.id, tx);
       body.transacao = tx.id;
       body.transacao_validade_datahora = isoBrasilia(tx.expiresMs);
@@ -171,16 +185,23 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     const parceiroId = req.query.parceiro_id === undefined ? 1 : Number(req.query.parceiro_id);
     const partner = PARTNERS.find((p) => p.id === parceiroId);
     if (!partner) return void erro(res, 400, 'Sem permissão para utilizar o parceiro informado', { campo: 'parceiro_id' });
-    if (partner.tipo === 'OSA' && !localizador) return void erro(res, 400, 'Parceiro OSA consulta somente por localizador', { campo: 'placa' });
+    if (partner.tipo === 'OSA' && !localizador)
+      return void erro(res, 400, 'Parceiro OSA consulta somente por localizador', { campo: 'placa' });
     const stay = stayFor({ localizador, placa });
     if (!stay || (partner.tipo === 'OSA' && !stay.viaOsa)) return void erro(res, 404, 'Estadia não encontrada no pátio');
     if (partner.tipo === 'OSA') {
       const { validade_datahora, valor_total, valor_devido } = calculation(stay, false);
       const status = valor_devido === '0.00' ? 'PAGO' : 'EM_ABERTO';
-      return void res.json({ movimento: { documento: stay.localizador, status, entrada_datahora: isoBrasilia(stay.entradaMs), validade_datahora, valor_total } });
+      return void res.json({
+        movimento: { documento: stay.localizador, status, entrada_datahora: isoBrasilia(stay.entradaMs), validade_datahora, valor_total },
+      });
     }
     const body = calculation(stay);
-    res.json(localizador ? { estadia_calculo: { localizador: stay.localizador, ...body } } : { permanencia: { placa: stay.placa, localizador: stay.localizador, ...body } });
+    res.json(
+      localizador
+        ? { estadia_calculo: { localizador: stay.localizador, ...body } }
+        : { permanencia: { placa: stay.placa, localizador: stay.localizador, ...body } },
+    );
   });
 
   // Registers the payment of a stay (the integrator charged the driver itself: no card here).
@@ -205,7 +226,12 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     stay.pagoMinor += tx.devidoMinor;
     stay.lastPaymentMs = clock.now();
     paymentRequests.push({ transacao: id, at, outcome: 'registered' });
-    res.json({ autorizacao: randomBytes(4).toString('hex').toUpperCase(), transacao: id, retorno_codigo: '00', retorno_mensagem: 'Pagamento registrado' });
+    res.json({
+      autorizacao: randomBytes(4).toString('hex').toUpperCase(),
+      transacao: id,
+      retorno_codigo: '00',
+      retorno_mensagem: 'Pagamento registrado',
+    });
   });
 
   // Controls: the car leaves (only when nothing is due and within validade), the garage's window.
@@ -227,7 +253,14 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     res.json({ valor_pago: fromMinorUnits(stay.pagoMinor) });
   });
   app.post('/__sandbox/settings', (req, res) => {
-    Object.assign(settings, Object.fromEntries(Object.entries(req.body ?? {}).filter(([k, v]) => k in settings && Number.isFinite(Number(v))).map(([k, v]) => [k, Number(v)])));
+    Object.assign(
+      settings,
+      Object.fromEntries(
+        Object.entries(req.body ?? {})
+          .filter(([k, v]) => k in settings && Number.isFinite(Number(v)))
+          .map(([k, v]) => [k, Number(v)]),
+      ),
+    );
     res.json(settings);
   });
   app.get('/__sandbox/ledger', (_req, res) => void res.json({ stays: [...stays.values()], paymentRequests }));

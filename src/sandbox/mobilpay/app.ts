@@ -92,13 +92,17 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     const config = req.body?.config;
     const missing = ['orderID', 'amount', 'currency', 'posSignature'].filter((f) => order?.[f] === undefined);
     if (!config?.notifyUrl) missing.push('config.notifyUrl');
-    if (missing.length) return void res.status(400).json({ error: { code: '400', message: 'Invalid request', details: missing.map((field) => ({ field, message: 'is required' })) } });
+    if (missing.length)
+      return void res
+        .status(400)
+        .json({ error: { code: '400', message: 'Invalid request', details: missing.map((field) => ({ field, message: 'is required' })) } });
     if (order.posSignature !== posSignature) return void res.status(400).json({ error: { code: '400', message: 'Unknown POS signature' } });
     // Netopia takes the amount as a JSON number; two decimals survive the round trip.
     const amountMinor = Math.round(Number(order.amount) * 100);
     const existing = orders.get(String(order.orderID));
     if (existing) {
-      if (existing.amountMinor !== amountMinor) return void res.json({ error: { code: '99', message: 'There is another order with a different price' } });
+      if (existing.amountMinor !== amountMinor)
+        return void res.json({ error: { code: '99', message: 'There is another order with a different price' } });
       return void res.json({ error: { code: '56', message: 'Duplicated Order ID' }, payment: paymentView(existing, req) });
     }
     const created: NetopiaOrder = {
@@ -129,7 +133,12 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     if (!order || order.status !== 1) return order; // only a new order takes a card
     const digits = cardNumber.replace(/\s+/g, '');
     const verdict = judgeNetopiaCard(digits, cvv);
-    Object.assign(order, { status: verdict.status, code: verdict.code, message: verdict.message, maskedCard: `${digits.slice(0, 6)}******${digits.slice(-4)}` });
+    Object.assign(order, {
+      status: verdict.status,
+      code: verdict.code,
+      message: verdict.message,
+      maskedCard: `${digits.slice(0, 6)}******${digits.slice(-4)}`,
+    });
     if (verdict.status === 3) capture(order);
     notifier.notify(order.notifyUrl, ipnBody(order), order.posSignature);
     if (verdict.status === 13 && review.outcome !== 'hold') {
@@ -169,7 +178,8 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
   app.post('/operation/status', (req, res) => {
     if (!authorized(req, res)) return;
     const order = orders.get(String(req.body?.orderID ?? '')) ?? byNtpId(String(req.body?.ntpID ?? ''));
-    if (!order || req.body?.posID !== order.posSignature) return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
+    if (!order || req.body?.posID !== order.posSignature)
+      return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
     res.json(ipnBody(order)); // the error object is the payment's own (code 00 when paid)
   });
 
@@ -177,15 +187,20 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
   app.post('/operation/credit', (req, res) => {
     if (!authorized(req, res)) return;
     const order = orders.get(String(req.body?.orderID ?? ''));
-    if (!order || req.body?.posID !== order.posSignature) return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
+    if (!order || req.body?.posID !== order.posSignature)
+      return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
     if (order.status === 8) return void res.json({ ...ipnBody(order), error: { code: '56', message: 'Already credited' } });
-    if (order.status !== 3 && order.status !== 5) return void res.status(422).json({ error: { code: '51', message: `Cannot credit an order in status ${order.status}` } });
+    if (order.status !== 3 && order.status !== 5)
+      return void res.status(422).json({ error: { code: '51', message: `Cannot credit an order in status ${order.status}` } });
     // A partial credit takes `amount`; without it, what is left of the order is credited.
     const left = order.amountMinor - (order.refundedMinor ?? 0);
     const credit = req.body?.amount === undefined ? left : Math.min(left, Math.round(Number(req.body.amount) * 100));
     order.refundedMinor = (order.refundedMinor ?? 0) + credit;
     if (order.refundedMinor >= order.amountMinor) order.status = 8;
-    ledger.record({ kind: 'refund', reference: order.orderID, processorRef: order.ntpID, amountMinor: credit, currency: order.currency }, clock.now());
+    ledger.record(
+      { kind: 'refund', reference: order.orderID, processorRef: order.ntpID, amountMinor: credit, currency: order.currency },
+      clock.now(),
+    );
     res.json({ ...ipnBody(order), error: { code: '00', message: 'Credited' } });
   });
 
@@ -193,7 +208,8 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
   app.post('/operation/cancel', (req, res) => {
     if (!authorized(req, res)) return;
     const order = orders.get(String(req.body?.orderID ?? ''));
-    if (!order || req.body?.posID !== order.posSignature) return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
+    if (!order || req.body?.posID !== order.posSignature)
+      return void res.status(404).json({ error: { code: '404', message: 'Order not found' } });
     if (order.status === 1) Object.assign(order, { status: 4, code: '00', message: 'Canceled' });
     res.json(ipnBody(order));
   });
@@ -253,7 +269,6 @@ export function ipnBody(order: NetopiaOrder) {
     error: { code: order.code, message: order.message },
   };
 }
-
 
 function cardPage(order: NetopiaOrder): string {
   const amount = `${fromMinorUnits(order.amountMinor)} ${order.currency}`;

@@ -35,7 +35,15 @@ export class Notifier {
   signature(body: string, posSignature: string, nowMs = this.now()): string {
     const iat = Math.floor(nowMs / 1000);
     return signRs512(
-      { iss: 'NETOPIA Payments', aud: [posSignature], sub: createHash('sha512').update(body).digest('base64'), iat, nbf: iat, exp: iat + 300, jti: randomUUID() },
+      {
+        iss: 'NETOPIA Payments',
+        aud: [posSignature],
+        sub: createHash('sha512').update(body).digest('base64'),
+        iat,
+        nbf: iat,
+        exp: iat + 300,
+        jti: randomUUID(),
+      },
       this.privateKeyPem,
     );
   }

@@ -103,7 +103,8 @@ export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}
     const parking = world.parkings.get(Number(parkingId));
     if (!parking) return void res.status(404).json({ error: 'not_found', message: `secured parking ${parkingId} not found` });
     const email = (req as Authed).driver.email;
-    if (world.openSessionOf(email)) return void res.status(422).json({ errors: { base: ['user already has a parking session in progress'] } });
+    if (world.openSessionOf(email))
+      return void res.status(422).json({ errors: { base: ['user already has a parking session in progress'] } });
     const now = clock.now();
     const session: ParkingSession = {
       id: world.id(),
@@ -127,10 +128,12 @@ export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}
 
   const finalize = (req: Request, res: Response) => {
     const parkingId = req.body?.parking_session?.secured_parking_id;
-    if (!req.body?.parking_session || parkingId === undefined) return void res.status(400).json({ errors: { secured_parking_id: ['is missing'] } });
+    if (!req.body?.parking_session || parkingId === undefined)
+      return void res.status(400).json({ errors: { secured_parking_id: ['is missing'] } });
     const session = ownSession(req);
     if (!session || !world.parkings.get(Number(parkingId))) return void res.status(404).json({ error: 'not_found' });
-    if (session.parkingId !== Number(parkingId)) return void res.status(422).json({ errors: { secured_parking_id: ['does not match the session'] } });
+    if (session.parkingId !== Number(parkingId))
+      return void res.status(422).json({ errors: { secured_parking_id: ['does not match the session'] } });
     if (session.state !== 'active' && session.state !== 'exiting') {
       return void res.status(422).json({ errors: { state: [`cannot finalize a session that is ${session.state}`] } });
     }
@@ -138,7 +141,14 @@ export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}
     if (session.state === 'active') {
       session.state = 'exiting';
       session.endMs = now;
-      const order = { id: world.id(), sessionId: session.id, email: session.email, amountMinor: world.amountMinor(session, now), currency: world.parkings.get(session.parkingId)!.currency, status: 'pending' as const };
+      const order = {
+        id: world.id(),
+        sessionId: session.id,
+        email: session.email,
+        amountMinor: world.amountMinor(session, now),
+        currency: world.parkings.get(session.parkingId)!.currency,
+        status: 'pending' as const,
+      };
       world.orders.set(order.id, order);
       session.orderId = order.id;
     }
@@ -221,7 +231,8 @@ export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}
       if (session.exitTries <= 0) return void refuse('no exit tries left');
       session.exitTries -= 1;
       if (world.orders.get(session.orderId!)!.status !== 'confirmed') return void refuse('not paid');
-      if (!session.exitKey || now < session.exitKey.startMs || now > session.exitKey.endMs) return void refuse('exit key outside its window');
+      if (!session.exitKey || now < session.exitKey.startMs || now > session.exitKey.endMs)
+        return void refuse('exit key outside its window');
       session.state = 'closed';
     } else {
       return void refuse(`no key to use in state ${session.state}`);
@@ -232,7 +243,8 @@ export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}
     const order = world.orders.get(Number(req.params.id));
     if (!order) return void res.status(404).json({ error: 'not_found' });
     const status = req.body?.status;
-    if (status !== 'confirmed' && status !== 'error' && status !== 'pending') return void res.status(400).json({ error: 'status must be confirmed, error or pending' });
+    if (status !== 'confirmed' && status !== 'error' && status !== 'pending')
+      return void res.status(400).json({ error: 'status must be confirmed, error or pending' });
     Object.assign(order, { status, declineReason: status === 'error' ? String(req.body?.reason ?? 'declined') : undefined });
     res.json(order);
   });
@@ -245,7 +257,11 @@ export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}
     res.status(204).end();
   });
   app.get('/__sandbox/stats', (_req, res) => {
-    res.json({ grants: world.grants, sessions: [...world.sessions.values()].map((s) => world.sessionView(s)), orders: [...world.orders.values()] });
+    res.json({
+      grants: world.grants,
+      sessions: [...world.sessions.values()].map((s) => world.sessionView(s)),
+      orders: [...world.orders.values()],
+    });
   });
 
   return { ...sandbox, world };

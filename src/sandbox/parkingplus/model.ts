@@ -89,7 +89,13 @@ export const SANDBOX_PARKINGS: SecuredParking[] = [
       { module_id: 1, mac_address: '6F:FF:D3:B0:57:39' },
     ],
   },
-  { id: 188, name: 'Secured P 2', pricePerHourMinor: 417, currency: 'RON', accessPoints: [{ module_id: 1, mac_address: '1A:2B:3C:4D:5E:6F' }] },
+  {
+    id: 188,
+    name: 'Secured P 2',
+    pricePerHourMinor: 417,
+    currency: 'RON',
+    accessPoints: [{ module_id: 1, mac_address: '1A:2B:3C:4D:5E:6F' }],
+  },
 ];
 
 export class ParkingPlusWorld {

@@ -30,7 +30,6 @@ export function judgeCard(processor: 'mobilpay' | 'epx', cardNumber: string, cvv
   return EPX_CARDS[digits] ?? { status: 'error', reason: 'card declined' };
 }
 
-
 export function payPage(order: PaymentOrder, parkingName: string): string {
   const amount = `${fromMinorUnits(order.amountMinor)} ${order.currency}`;
   if (order.status !== 'pending') return resultPage(order);
