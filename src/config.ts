@@ -12,6 +12,21 @@ import { SANDBOX_NETOPIA_PUBLIC_KEY } from './sandbox/mobilpay/sandbox-keys';
 // Development only: a fixed, public key so `npm start` needs no set-up. Production must set its own.
 const DEV_SECRET_KEY = 'cGFya2Zsb3ctZGV2ZWxvcG1lbnQta2V5LTMyLWJ5dGU=';
 
+const TENANT = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+const ApiKeyEntry = z
+  .string()
+  .regex(/^[^:]+:.+$/, 'each entry is tenant:key')
+  .transform((entry) => {
+    const at = entry.indexOf(':');
+    return { tenant: entry.slice(0, at), key: entry.slice(at + 1) };
+  })
+  .pipe(
+    z.object({
+      tenant: z.string().regex(TENANT, 'a tenant is lowercase letters, digits and inner dashes (at most 32)'),
+      key: z.string().min(8, 'each API key needs at least 8 characters'),
+    }),
+  );
+
 const BaseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -27,16 +42,20 @@ const BaseConfigSchema = z.object({
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
+  /** `tenant:key` pairs: each backend service is a tenant; several keys per tenant let a key rotate. */
   API_KEYS: z
     .string()
-    .default('dev-api-key')
+    .default('dev:dev-api-key')
     .transform((s) =>
       s
         .split(',')
         .map((k) => k.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.string().min(8, 'each API key needs at least 8 characters')).min(1)),
+    .pipe(z.array(ApiKeyEntry).min(1)),
+  /** How long the API waits on Temporal: reads, then steps (a step may wait on an operator's answer). */
+  API_READ_DEADLINE_MS: z.coerce.number().int().min(100).default(5_000),
+  API_STEP_DEADLINE_MS: z.coerce.number().int().min(100).default(30_000),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   PARKFLOW_SECRET_KEY: z
     .string()
@@ -68,7 +87,7 @@ const ConfigSchema = BaseConfigSchema.extend(slices).superRefine((c, ctx) => {
     const message = "must be NETOPIA's key in production, not the simulator's";
     ctx.addIssue({ code: 'custom', path: ['MOBILPAY_PUBLIC_KEY_PEM'], message });
   }
-  if (c.NODE_ENV === 'production' && c.PARKFLOW_ROLE !== 'worker' && c.API_KEYS.includes('dev-api-key')) {
+  if (c.NODE_ENV === 'production' && c.PARKFLOW_ROLE !== 'worker' && c.API_KEYS.some((k) => k.key === 'dev-api-key')) {
     ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'must not contain the development key in production' });
   }
 });

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
         `parkflow is running (${config.PARKFLOW_ROLE === 'all' ? 'worker and API' : config.PARKFLOW_ROLE})`,
         ...(apiBase
           ? [
-              `  API            ${apiBase}/v1   (X-API-Key: ${config.API_KEYS[0] === 'dev-api-key' ? 'dev-api-key' : '<your key>'})`,
+              `  API            ${apiBase}/v1   (X-API-Key: ${config.API_KEYS[0]?.key === 'dev-api-key' ? 'dev-api-key' : '<your key>'})`,
               `  API docs       ${apiBase}/docs   spec: ${apiBase}/openapi.json`,
             ]
           : []),

@@ -22,7 +22,7 @@ function interpolate(value: unknown, env: Record<string, string>): unknown {
 
 const operatorEnv = {
   PARKFLOW_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
-  PARKFLOW_API_KEYS: 'backend-one-key,backend-two-key',
+  PARKFLOW_API_KEYS: 'one:backend-one-key,two:backend-two-key',
   POSTGRES_PASSWORD: 'a-strong-password',
   PARKINGPLUS_BASE_URL: 'https://parkingplus.example',
   PARKINGPLUS_CLIENT_APP_ID: 'app',
@@ -65,7 +65,10 @@ describe('temporal-compose.yml', () => {
     const worker = loadConfig(compose.services.worker.environment);
     const api = loadConfig(compose.services.api.environment);
     expect(worker).toMatchObject({ PARKFLOW_ROLE: 'worker', TEMPORAL_EMBEDDED: false, SANDBOX_ENABLED: false, NODE_ENV: 'production' });
-    expect(api).toMatchObject({ PARKFLOW_ROLE: 'api', API_HOST: '0.0.0.0', API_KEYS: ['backend-one-key', 'backend-two-key'] });
+    expect(api).toMatchObject({ PARKFLOW_ROLE: 'api', API_HOST: '0.0.0.0', API_KEYS: [
+      { tenant: 'one', key: 'backend-one-key' },
+      { tenant: 'two', key: 'backend-two-key' },
+    ] });
   });
 
   test('a missing secret stops compose with a message', () => {

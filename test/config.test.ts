@@ -28,7 +28,20 @@ describe('configuration', () => {
     const key = Buffer.alloc(32, 1).toString('base64');
     const netopia = '-----BEGIN PUBLIC KEY-----\nnetopia\n-----END PUBLIC KEY-----';
     expect(() => loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, MOBILPAY_PUBLIC_KEY_PEM: netopia })).toThrow(/API_KEYS/);
-    expect(() => loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'a-real-key-123' })).toThrow(/MOBILPAY_PUBLIC_KEY_PEM: must be NETOPIA's key/);
-    expect(loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'a-real-key-123', MOBILPAY_PUBLIC_KEY_PEM: netopia }).API_KEYS).toEqual(['a-real-key-123']);
+    expect(() => loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'shop:a-real-key-123' })).toThrow(/MOBILPAY_PUBLIC_KEY_PEM: must be NETOPIA's key/);
+    expect(loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'shop:a-real-key-123', MOBILPAY_PUBLIC_KEY_PEM: netopia }).API_KEYS).toEqual([
+      { tenant: 'shop', key: 'a-real-key-123' },
+    ]);
+  });
+
+  test('API keys name their tenant; a tenant may have several keys so one can rotate', () => {
+    expect(loadConfig({ API_KEYS: 'shop:key-one-123, shop:key-two-456 ,fleet:key-three-789' }).API_KEYS).toEqual([
+      { tenant: 'shop', key: 'key-one-123' },
+      { tenant: 'shop', key: 'key-two-456' },
+      { tenant: 'fleet', key: 'key-three-789' },
+    ]);
+    expect(() => loadConfig({ API_KEYS: 'a-bare-key-123' })).toThrow(/API_KEYS\.0: each entry is tenant:key/);
+    expect(() => loadConfig({ API_KEYS: 'Shop!:a-real-key-123' })).toThrow(/API_KEYS\.0\.tenant/);
+    expect(() => loadConfig({ API_KEYS: 'shop:short' })).toThrow(/API_KEYS\.0\.key: each API key needs at least 8 characters/);
   });
 });

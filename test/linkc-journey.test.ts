@@ -8,7 +8,7 @@ import { createPaymentAttemptActivities } from '../src/activities/payment-attemp
 import { type LinkcClient } from '../src/activities/linkc/client';
 import { linkcJourney } from '../src/workflows';
 import { type LinkcJourneyInput } from '../src/workflows/linkc-journey';
-import { getJourney, payJourney, startJourney, type JourneyView } from '../src/workflows/messages';
+import { cancelJourney, getJourney, payJourney, startJourney, type JourneyView } from '../src/workflows/messages';
 import { paymentWorkflowId } from '../src/workflows/payment-messages';
 import { FakeLinkcClient, FakePayments } from './support/fake-linkc';
 import { timeSkippingEnv, workflowBundle } from './support/temporal';
@@ -200,6 +200,23 @@ describe('LinkC journey (time-skipping)', () => {
 
 // The money findings of the payment-collection issue, one test each (each failed before the fix).
 describe('LinkC journey money (time-skipping)', () => {
+  test('cancel only while the driver can still be charged nothing: not with a payment open, not once paid', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const unpaid = await start();
+      expect((await unpaid.handle.executeUpdate(cancelJourney, { args: [{}] })).state).toBe('cancelled');
+
+      const paying = await start();
+      const view = await paying.handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      await expect(paying.handle.executeUpdate(cancelJourney, { args: [{}] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/payment is under way or made/) } });
+      payments.capture(view.paymentId, await env.currentTimeMs());
+      await env.sleep(MINUTE);
+      expect(await stateOf(paying.handle)).toBe('paid');
+      await expect(paying.handle.executeUpdate(cancelJourney, { args: [{}] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/allowed when awaiting_payment\)/) } });
+      expect(payments.refunds).toEqual([]);
+    });
+  });
+
   test('two pays at once, or 100 ms apart, open one order; another method meanwhile is refused', async () => {
     await run(async ({ linkc, payments, start }) => {
       linkc.enteredMinutesAgo(90, await env.currentTimeMs());

@@ -14,7 +14,7 @@ import { SANDBOX_NETOPIA_PRIVATE_KEY } from '../src/sandbox/mobilpay/sandbox-key
 // The webhook verification matrix: only a valid, fresh, untampered notification signals a
 // payment; duplicates are accepted (the workflow asks the processor itself).
 
-const config = loadConfig({ NODE_ENV: 'test', API_KEYS: 'webhook-test-key' });
+const config = loadConfig({ NODE_ENV: 'test', API_KEYS: 'test:webhook-test-key' });
 const signalled: string[] = [];
 const temporal = {
   workflow: { getHandle: (id: string) => ({ signal: async () => void signalled.push(id) }) },

@@ -2,18 +2,19 @@ import { type Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import rateLimit from 'express-rate-limit';
 import helmet from 'helmet';
-import { timingSafeEqual } from 'node:crypto';
 import { type Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
 import { type ParkingPlusClient } from '../activities/parkingplus/client';
 import { type Config } from '../config';
 import { type SecretBox } from '../domain/sealed';
-import { sha256 } from './idempotency';
+import { tenantOfKey } from '../domain/tenants';
 import { openApiDocument } from './openapi';
 import { HttpProblem, sendProblem } from './problem';
 import { accountsRouter } from './routes/accounts';
 import { journeysRouter } from './routes/journeys';
 import { webhooksRouter } from './routes/webhooks';
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
 
 export interface ApiDeps {
   config: Config;
@@ -46,13 +47,10 @@ export function createApp(deps: ApiDeps): express.Express {
   // Processor notifications authenticate by signature, not by API key.
   app.use('/v1', webhooksRouter(deps));
 
-  const keys = config.API_KEYS.map((k) => Buffer.from(k));
   app.use('/v1', (req: Request, res: Response, next: NextFunction) => {
-    const presented = Buffer.from(req.get('X-API-Key') ?? '');
-    if (!keys.some((k) => k.length === presented.length && timingSafeEqual(k, presented))) {
-      throw new HttpProblem(401, 'API key required', 'send a valid X-API-Key header');
-    }
-    res.locals.callerId = sha256(presented.toString()).slice(0, 12);
+    const tenant = tenantOfKey(config.API_KEYS, req.get('X-API-Key') ?? '');
+    if (!tenant) throw new HttpProblem(401, 'API key required', 'send a valid X-API-Key header');
+    res.locals.tenant = tenant;
     next();
   });
   app.use(
@@ -60,12 +58,31 @@ export function createApp(deps: ApiDeps): express.Express {
     rateLimit({
       windowMs: 60_000,
       limit: config.API_RATE_LIMIT_PER_MINUTE,
-      keyGenerator: (_req, res) => res.locals.callerId as string,
+      keyGenerator: (_req, res) => res.locals.tenant as string,
       handler: (_req, res) =>
-        sendProblem(res, new HttpProblem(429, 'Too many requests', `at most ${config.API_RATE_LIMIT_PER_MINUTE} requests a minute`)),
+        sendProblem(
+          res,
+          new HttpProblem(
+            429,
+            'Too many requests',
+            `at most ${config.API_RATE_LIMIT_PER_MINUTE} requests a minute`,
+            undefined,
+            undefined,
+            60,
+          ),
+        ),
     }),
   );
-  app.use('/v1', express.json({ limit: '64kb', type: () => true }));
+  app.use('/v1', (req: Request, _res: Response, next: NextFunction) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && !req.is(JSON_TYPES)) {
+      throw new HttpProblem(415, 'Unsupported media type', 'send the body as application/json', [
+        { field: 'Content-Type', message: 'must be application/json' },
+      ]);
+    }
+    next();
+  });
+  app.use('/v1', express.json({ limit: '64kb', type: JSON_TYPES }));
   app.use('/v1', accountsRouter(deps), journeysRouter(deps));
 
   app.use((_req, _res) => {

@@ -16,11 +16,6 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** A journey's workflow id: readable, stable for one caller's Idempotency-Key, unguessable without it. */
-export function journeyIdFor(callerId: string, idempotencyKey: string): string {
-  return `journey-${sha256(`${callerId}\n${idempotencyKey}`).slice(0, 20)}`;
-}
-
 /** Requests whose answer is still being computed in this process: a concurrent retry gets 409. */
 export class InFlight {
   private readonly keys = new Set<string>();

@@ -1,94 +1,185 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { OPERATORS } from '../registry/operators';
+import { JOURNEY_STEPS, type JourneyStep } from '../workflows/messages';
 import {
   Account,
+  AccountId,
   CancelRequest,
   CreateAccountRequest,
   CreateJourneyRequest,
+  EmptyRequest,
+  IdempotencyKey,
   Journey,
-  JourneySummary,
+  JourneyId,
+  JourneyList,
+  ListJourneysQuery,
   PayRequest,
   Payment,
   Problem,
 } from './schemas';
 
-/** /openapi.json, generated from the same Zod schemas that validate requests. */
+// /openapi.json, generated from the same Zod schemas that validate requests and build answers.
+// Every route the API serves is here, with every status it can answer.
+
+const PROBLEMS: Record<number, string> = {
+  400: 'Invalid request: the problem names each bad field',
+  401: 'Missing or unknown X-API-Key',
+  404: 'No such journey or account for this tenant (another tenant’s is unknown too)',
+  409: 'Not allowed now: wrong state, a finished journey, a step this operator does not take, or a request with this Idempotency-Key in flight',
+  413: 'Body larger than 64 kB',
+  415: 'Body not sent as application/json',
+  422: 'Understood but refused (by us or by the operator); an Idempotency-Key reused with another body',
+  429: 'Too many requests: see Retry-After',
+  503: 'Temporal, a worker or the operator did not answer in time: nothing was lost, retry after Retry-After (with the same Idempotency-Key)',
+};
+const retryAfter = z.object({ 'Retry-After': z.string().meta({ description: 'Seconds to wait before retrying.', example: '2' }) });
+
+function problems(...statuses: number[]): Record<number, ResponseConfig> {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: PROBLEMS[status]!,
+        ...(status === 429 || status === 503 ? { headers: retryAfter } : {}),
+        content: { 'application/problem+json': { schema: Problem } },
+      },
+    ]),
+  );
+}
+
+const json = (schema: z.ZodType, description: string, extra: Partial<ResponseConfig> = {}): ResponseConfig => ({
+  description,
+  content: { 'application/json': { schema } },
+  ...extra,
+});
+const html = (description: string): ResponseConfig => ({ description, content: { 'text/html': { schema: z.string() } } });
+const location = z.object({ Location: z.string().meta({ description: 'Where the created resource is read.' }) });
+
+const journeyPath = z.object({ id: JourneyId });
+const stepKey = z.object({
+  'Idempotency-Key': IdempotencyKey.optional().meta({
+    description: 'Optional: a retried step with the same key answers with the first answer instead of running again.',
+  }),
+});
+const STEP_BODIES: Record<JourneyStep, { schema: z.ZodType; answer: z.ZodType; summary: string; description: string }> = {
+  enter: { schema: EmptyRequest, answer: Journey, summary: 'The car is in: the journey is active', description: '' },
+  finalize: { schema: EmptyRequest, answer: Journey, summary: 'Finalize: the amount, the pay link and the exit key', description: '' },
+  pay: {
+    schema: PayRequest,
+    answer: Payment,
+    summary: 'Pay: the redirect URL of the hosted payment page',
+    description:
+      'One attempt is open at a time: a pay while one is opening or pending answers with it; another method meanwhile is 409. ' +
+      "A processor that cannot take the journey's currency is 422 (currency-not-accepted) before any order is opened.",
+  },
+  exit: { schema: EmptyRequest, answer: Journey, summary: 'Exit: the car leaves', description: '' },
+  cancel: {
+    schema: CancelRequest,
+    answer: Journey,
+    summary: 'Cancel: allowed while the driver can still be charged nothing',
+    description:
+      'Parking+Plus: entering, active, or awaiting_payment with nothing paid. LinkC: awaiting_payment with no payment open or made.',
+  },
+};
+
 export function openApiDocument() {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
   const security = [{ ApiKey: [] }];
-  const problems = (...statuses: number[]) =>
-    Object.fromEntries(statuses.map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: Problem } } }]));
-  const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
-  const journeyId = z.object({ id: z.string().meta({ example: 'journey-4f1c2a9b7d3e5f60a1b2' }) });
-  const idempotencyKey = z.object({ 'Idempotency-Key': z.string().max(255).meta({ example: '3f6c1b1e-8a7d-4c5e-9f2a-1b2c3d4e5f60' }) });
+  const stepLinks = Object.fromEntries(
+    JOURNEY_STEPS.map((step) => [step, { operationId: `${step}Journey`, parameters: { id: '$response.body#/id' } }]),
+  );
 
   registry.registerPath({
     method: 'post',
     path: '/v1/accounts',
+    operationId: 'linkAccount',
     summary: 'Link an upstream account (Parking+Plus password or Facebook grant)',
+    description: "Linking the same driver again re-links the same account. Accounts belong to the caller's tenant.",
     security,
-    request: { body: { content: { 'application/json': { schema: CreateAccountRequest } } } },
-    responses: { 201: json(Account, 'The linked account'), ...problems(400, 422, 503) },
+    request: { body: { required: true, content: { 'application/json': { schema: CreateAccountRequest } } } },
+    responses: {
+      201: json(Account, 'The linked account', {
+        headers: location,
+        links: { getAccount: { operationId: 'getAccount', parameters: { id: '$response.body#/accountId' } } },
+      }),
+      ...problems(400, 401, 413, 415, 422, 429, 503),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/accounts/{id}',
+    operationId: 'getAccount',
+    summary: 'A linked account: linked or needs_relink',
+    security,
+    request: { params: z.object({ id: AccountId }) },
+    responses: { 200: json(Account, 'The account'), ...problems(401, 404, 429, 503) },
   });
   registry.registerPath({
     method: 'post',
     path: '/v1/journeys',
+    operationId: 'startJourney',
     summary: 'Start a journey and get its first step (Update-with-Start)',
     description:
-      'The same Idempotency-Key and body return the same journey and answer; another body 422; no key 400; a request in flight 409.',
+      'The same Idempotency-Key and body return the same journey and answer; another body 422; a request with this key in flight 409. ' +
+      'A journey whose first step failed is started afresh when the same key is sent again. ' +
+      `Bodies per operator: ${OPERATORS.map((row) => row.provider).join(', ')}; LinkC takes either localizador or placa.`,
     security,
-    request: { headers: idempotencyKey, body: { content: { 'application/json': { schema: CreateJourneyRequest } } } },
-    responses: { 201: json(Journey, 'The journey after its first step'), ...problems(400, 404, 409, 422, 503) },
+    request: {
+      headers: z.object({ 'Idempotency-Key': IdempotencyKey }),
+      body: { required: true, content: { 'application/json': { schema: CreateJourneyRequest } } },
+    },
+    responses: {
+      201: json(Journey, 'The journey after its first step', {
+        headers: location,
+        links: { getJourney: { operationId: 'getJourney', parameters: { id: '$response.body#/id' } }, ...stepLinks },
+      }),
+      ...problems(400, 401, 404, 409, 413, 415, 422, 429, 503),
+    },
   });
   registry.registerPath({
     method: 'get',
     path: '/v1/journeys',
-    summary: 'List journeys (Temporal visibility)',
+    operationId: 'listJourneys',
+    summary: "The tenant's journeys (Temporal visibility; a new journey shows within a second or so)",
     security,
-    request: { query: z.object({ state: z.string().optional(), provider: z.string().optional() }) },
-    responses: { 200: json(z.object({ journeys: z.array(JourneySummary) }), 'Journeys'), ...problems(400) },
+    request: { query: ListJourneysQuery },
+    responses: { 200: json(JourneyList, 'Journeys, newest first'), ...problems(400, 401, 429, 503) },
   });
   registry.registerPath({
     method: 'get',
     path: '/v1/journeys/{id}',
+    operationId: 'getJourney',
     summary: 'A journey: state, amounts, deadlines, keys, payment, timeline',
     security,
-    request: { params: journeyId },
-    responses: { 200: json(Journey, 'The journey'), ...problems(404) },
+    request: { params: journeyPath },
+    responses: { 200: json(Journey, 'The journey'), ...problems(401, 404, 429, 503) },
   });
-  for (const step of ['enter', 'finalize', 'exit'] as const) {
+  for (const step of JOURNEY_STEPS) {
+    const { schema, answer, summary, description } = STEP_BODIES[step];
     registry.registerPath({
       method: 'post',
       path: `/v1/journeys/{id}/${step}`,
-      summary: `Journey step: ${step}`,
+      operationId: `${step}Journey`,
+      summary: `Journey step: ${summary}`,
+      description: `${description} A step the journey's operator does not take, or a step on a finished journey, is 409.`.trim(),
       security,
-      request: { params: journeyId, headers: idempotencyKey.partial() },
-      responses: { 200: json(Journey, 'The journey after the step'), ...problems(400, 404, 409, 422, 503) },
+      request: {
+        params: journeyPath,
+        headers: stepKey,
+        body: { required: false, content: { 'application/json': { schema } } },
+      },
+      responses: {
+        200: json(answer, step === 'pay' ? 'The payment to complete at redirectUrl' : 'The journey after the step'),
+        ...problems(400, 401, 404, 409, 413, 415, 422, 429, 503),
+      },
     });
   }
   registry.registerPath({
     method: 'post',
-    path: '/v1/journeys/{id}/pay',
-    summary: 'Journey step: pay (the redirect URL of the hosted payment page)',
-    description:
-      'One attempt is open at a time: a pay while one is opening or pending answers with it; another method meanwhile is 409. ' +
-      "A processor that cannot take the journey's currency is 422 (currency-not-accepted) before any order is opened.",
-    security,
-    request: { params: journeyId, body: { content: { 'application/json': { schema: PayRequest } } } },
-    responses: { 200: json(Payment, 'The payment to complete at redirectUrl'), ...problems(400, 404, 409, 422, 503) },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/v1/journeys/{id}/cancel',
-    summary: 'Journey step: cancel',
-    security,
-    request: { params: journeyId, body: { content: { 'application/json': { schema: CancelRequest } } } },
-    responses: { 200: json(Journey, 'The cancelled journey'), ...problems(400, 404, 409) },
-  });
-  registry.registerPath({
-    method: 'post',
     path: '/v1/webhooks/mobilpay',
+    operationId: 'mobilpayNotification',
     summary: 'NETOPIA (MobilPay) IPN',
     description:
       'Authenticated by the Verification-token JWT (RS512, aud = POS signature, sub = base64 SHA-512 of the raw body); no API key. Duplicates are harmless.',
@@ -111,6 +202,7 @@ export function openApiDocument() {
         z.object({ errorType: z.literal(2), errorCode: z.number(), errorMessage: z.string() }),
         'Signature invalid, stale or tampered: nothing signalled',
       ),
+      413: json(Problem, 'Body larger than 64 kB'),
       503: json(
         z.object({ errorType: z.literal(1), errorCode: z.number(), errorMessage: z.string() }),
         'Temporarily unavailable: NETOPIA sends again',
@@ -120,10 +212,11 @@ export function openApiDocument() {
   registry.registerPath({
     method: 'post',
     path: '/v1/webhooks/epx',
+    operationId: 'epxRedirect',
     summary: "EPX Browser Post redirect (the driver's browser brings the result)",
     description: 'Authenticated by RESP_MAC (HMAC-SHA256 with the merchant key, an assumption) and RESP_TIMESTAMP; answers a landing page.',
     request: {
-      query: z.object({ orderId: z.string() }),
+      query: z.object({ orderId: z.string().optional() }),
       body: {
         content: {
           'application/x-www-form-urlencoded': {
@@ -133,21 +226,52 @@ export function openApiDocument() {
       },
     },
     responses: {
-      200: { description: 'Landing page (text/html)' },
-      401: { description: 'Result not accepted (text/html): nothing signalled' },
+      200: html('Landing page: approved or declined'),
+      401: html('Result not accepted: nothing signalled'),
+      503: html('Result verified but not delivered yet: the journey reads the processor itself'),
     },
   });
-  registry.registerPath({ method: 'get', path: '/healthz', summary: 'Liveness', responses: { 200: { description: 'alive' } } });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/payments/return',
+    operationId: 'paymentReturn',
+    summary: "Where a processor's hosted page sends the driver back (a landing page)",
+    responses: { 200: html('Landing page') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    operationId: 'health',
+    summary: 'Liveness',
+    responses: { 200: json(z.object({ status: z.literal('ok') }), 'Alive') },
+  });
   registry.registerPath({
     method: 'get',
     path: '/readyz',
+    operationId: 'ready',
     summary: 'Readiness: Temporal reachable',
-    responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } },
+    responses: {
+      200: json(z.object({ status: z.literal('ready') }), 'Ready'),
+      503: json(z.object({ status: z.literal('not ready'), reason: z.string() }), 'Not ready'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This document',
+    responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1') },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: 'parkflow', version: '1.0.0', description: 'Durable parking journeys on Temporal.' },
+    info: {
+      title: 'parkflow',
+      version: '1.0.0',
+      description:
+        'Durable parking journeys on Temporal. Each X-API-Key belongs to a tenant (a backend service): journeys and accounts are ' +
+        "the tenant's own, and another tenant's are unknown (404). Errors are application/problem+json (RFC 9457).",
+    },
     servers: [{ url: '/' }],
   });
 }

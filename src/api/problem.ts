@@ -14,12 +14,15 @@ export class HttpProblem extends Error {
     readonly detail?: string,
     readonly errors?: FieldError[],
     readonly slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+    /** For 429 and 503: when to try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail ?? title);
   }
 }
 
 export function sendProblem(res: Response, problem: HttpProblem): void {
+  if (problem.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.retryAfterSeconds));
   res
     .status(problem.status)
     .type('application/problem+json')

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { PAYMENT_METHODS } from '../domain/payment-methods';
 import { OPERATORS } from '../registry/operators';
-import { JOURNEY_STATES, PROVIDERS } from '../workflows/messages';
+import { ACCOUNT_ID, JOURNEY_ID } from '../domain/tenants';
+import { JOURNEY_STATES, PROVIDERS, type JourneyView, type PaymentView } from '../workflows/messages';
 
-// The HTTP contract's single source of truth: requests are validated with these schemas and
-// /openapi.json is generated from them.
+// The HTTP contract's single source of truth: requests are validated with these schemas, answers
+// are built through them, and /openapi.json is generated from them.
 
 // One body per operator: each registry row brings its own schema.
 type OperatorRequest = (typeof OPERATORS)[number]['request'];
@@ -36,20 +37,39 @@ export const IdempotencyKey = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
-export const JourneyId = z.string().regex(/^journey-[a-f0-9]{20}$/);
-export const AccountId = z.string().regex(/^account-parkingplus-[a-f0-9]{20}$/);
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+  .meta({
+    description: 'Printable ASCII without spaces, 1–255 characters (a UUID works).',
+    example: '3f6c1b1e-8a7d-4c5e-9f2a-1b2c3d4e5f60',
+  });
+export const JourneyId = z
+  .string()
+  .regex(JOURNEY_ID)
+  .meta({ description: 'journey-<tenant>-<20 hex>', example: 'journey-dev-4f1c2a9b7d3e5f60a1b2' });
+export const AccountId = z
+  .string()
+  .regex(ACCOUNT_ID)
+  .meta({ description: 'account-parkingplus-<tenant>-<20 hex>', example: 'account-parkingplus-dev-4f1c2a9b7d3e5f60a1b2' });
 
 export const ListJourneysQuery = z
   .object({
     state: z.enum(JOURNEY_STATES).optional(),
     provider: z.enum(PROVIDERS).optional(),
-    pageSize: z.coerce.number().int().min(1).max(100).default(50),
+    pageSize: z.coerce.number().int().min(1).max(100).default(50).meta({ description: 'At most this many journeys, newest first.' }),
   })
   .strict();
 
 const Money = z
-  .object({ value: z.string().meta({ example: '10.00' }), currency: z.string().meta({ example: 'RON' }) })
+  .object({
+    value: z
+      .string()
+      .regex(/^\d+\.\d{2}$/)
+      .meta({ example: '10.00', description: 'A decimal string, never a float.' }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .meta({ example: 'RON' }),
+  })
   .meta({ id: 'Money' });
 const SmartKey = z
   .object({
@@ -69,6 +89,8 @@ export const Payment = z
     redirectUrl: z.url(),
     status: z.enum(['pending', 'captured', 'declined', 'expired', 'refunded']),
     reason: z.string().optional(),
+    processorRef: z.string().optional().meta({ description: "The processor's transaction id once money moved." }),
+    amount: Money.optional(),
   })
   .meta({ id: 'Payment' });
 
@@ -95,13 +117,15 @@ export const Journey = z
 export const JourneySummary = z
   .object({
     id: z.string(),
-    provider: z.string().optional(),
-    state: z.string().optional(),
+    provider: z.enum(PROVIDERS).optional(),
+    state: z.enum(JOURNEY_STATES).optional(),
     plate: z.string().optional(),
     reference: z.string().optional(),
+    deadline: z.iso.datetime().optional().meta({ description: 'The next deadline to watch (payment due, transaction validity, exit by).' }),
     startedAt: z.iso.datetime(),
   })
   .meta({ id: 'JourneySummary' });
+export const JourneyList = z.object({ journeys: z.array(JourneySummary) }).meta({ id: 'JourneyList' });
 
 export const Account = z
   .object({
@@ -122,3 +146,9 @@ export const Problem = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });
+
+// The workflows' views must fit the answers' schemas (a compile-time check).
+export const viewsFitTheContract = (journey: JourneyView, payment: PaymentView): [z.input<typeof Journey>, z.input<typeof Payment>] => [
+  journey,
+  payment,
+];

@@ -6,6 +6,7 @@ import { createParkingPlusActivities } from '../activities/parkingplus/activitie
 import { ParkingPlusClient } from '../activities/parkingplus/client';
 import { TokenSource } from '../activities/tokens';
 import { SecretBox } from '../domain/sealed';
+import { ACCOUNT_ID } from '../domain/tenants';
 import { createLinkcSandbox } from '../sandbox/linkc/app';
 import { createParkingPlusSandbox } from '../sandbox/parkingplus/app';
 import { linkcJourney, parkingPlusJourney } from '../workflows';
@@ -20,7 +21,7 @@ import { operatorRow, type JourneyContext, type RowConfig, type UnionToIntersect
 export const ParkingPlusJourneyRequest = z
   .object({
     provider: z.literal('parkingplus'),
-    accountId: z.string().regex(/^account-parkingplus-[a-f0-9]{20}$/, 'an accountId returned by POST /v1/accounts'),
+    accountId: z.string().regex(ACCOUNT_ID, 'an accountId returned by POST /v1/accounts'),
     securedParkingId: z.number().int().positive().meta({ example: 187 }),
     plate: plate.optional(),
   })
@@ -47,8 +48,9 @@ export function parkingPlusClient(config: RowConfig<typeof parkingPlusConfig>): 
 export const PARKINGPLUS = operatorRow({
   provider: 'parkingplus',
   request: ParkingPlusJourneyRequest,
-  example: { provider: 'parkingplus', accountId: 'account-parkingplus-4f1c2a9b7d3e5f60a1b2', securedParkingId: 187, plate: 'B123XYZ' },
+  example: { provider: 'parkingplus', accountId: 'account-parkingplus-dev-4f1c2a9b7d3e5f60a1b2', securedParkingId: 187, plate: 'B123XYZ' },
   workflow: parkingPlusJourney,
+  steps: ['enter', 'finalize', 'pay', 'exit', 'cancel'],
   input: (request, { requestHash, polling }) => ({
     accountId: request.accountId,
     securedParkingId: request.securedParkingId,
@@ -125,6 +127,7 @@ export const LINKC = operatorRow({
   request: LinkcJourneyRequest,
   example: { provider: 'linkc', localizador: '1234567890' },
   workflow: linkcJourney,
+  steps: ['pay', 'exit', 'cancel'],
   input: (request, { requestHash, polling, processors }) => ({
     lookup: { localizador: request.localizador, placa: request.placa, parceiroId: request.parceiroId },
     requestHash,

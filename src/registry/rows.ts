@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import type { z } from 'zod';
 import type { BaseConfig } from '../config';
 import type { PaymentMethod, ProcessorTerms } from '../domain/payment-methods';
-import type { JourneyView, Provider } from '../workflows/messages';
+import type { JourneyStep, JourneyView, Provider } from '../workflows/messages';
 
 // The shape of a registry row: everything parkflow needs to know of one operator or processor.
 
@@ -31,6 +31,8 @@ export interface OperatorRow<P extends Provider, Request extends z.ZodObject, In
   /** A body the request schema accepts. */
   example: z.input<Request>;
   workflow: (input: Input) => Promise<JourneyView>;
+  /** The steps its journeys take after the start (each a workflow update). */
+  steps: readonly JourneyStep[];
   input(request: z.output<Request>, ctx: JourneyContext): Input;
   /** The linked account the journey needs, if any. */
   accountId?(request: z.output<Request>): string;

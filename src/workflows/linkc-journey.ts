@@ -171,9 +171,13 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     },
     {
       validator: (_request) => {
-        journey.require('cancel', ['awaiting_payment', 'paid']);
-        if (collection.open || unbookedMinor() > 0)
-          throw ApplicationFailure.nonRetryable('a payment is under way: it cannot be cancelled now', FailureType.WrongState);
+        // Only while the driver can still be charged nothing: no attempt open, no money held or booked.
+        journey.require('cancel', ['awaiting_payment']);
+        if (collection.open || collection.heldMinor > 0 || state.bookedMinor > 0)
+          throw ApplicationFailure.nonRetryable(
+            'a payment is under way or made: the journey ends when the car leaves',
+            FailureType.WrongState,
+          );
       },
     },
   );

@@ -63,6 +63,10 @@ export interface JourneyView {
   failure?: { type: string; message: string };
 }
 
+/** The steps a caller may take after the start; each operator takes some of them. */
+export const JOURNEY_STEPS = ['enter', 'finalize', 'pay', 'exit', 'cancel'] as const;
+export type JourneyStep = (typeof JOURNEY_STEPS)[number];
+
 export interface StartRequest {
   /** Hash of the HTTP request that started the journey: the same Idempotency-Key with another body is refused. */
   requestHash: string;

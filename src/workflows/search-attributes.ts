@@ -7,5 +7,7 @@ export const JourneyState = defineSearchAttributeKey('JourneyState', SearchAttri
 export const JourneyPlate = defineSearchAttributeKey('JourneyPlate', SearchAttributeType.KEYWORD);
 export const JourneyReference = defineSearchAttributeKey('JourneyReference', SearchAttributeType.KEYWORD);
 export const JourneyDeadline = defineSearchAttributeKey('JourneyDeadline', SearchAttributeType.DATETIME);
+/** The backend service (tenant) the journey belongs to; set by the API at the start. */
+export const JourneyTenant = defineSearchAttributeKey('JourneyTenant', SearchAttributeType.KEYWORD);
 
-export const JOURNEY_SEARCH_ATTRIBUTES = [JourneyProvider, JourneyState, JourneyPlate, JourneyReference, JourneyDeadline];
+export const JOURNEY_SEARCH_ATTRIBUTES = [JourneyProvider, JourneyState, JourneyPlate, JourneyReference, JourneyDeadline, JourneyTenant];

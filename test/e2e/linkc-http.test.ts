@@ -104,6 +104,10 @@ describe('LinkC journey through HTTP (3-second transaction window)', () => {
   });
 });
 
+test('every answer of this suite is what /openapi.json says', async () => {
+  expect(await stack.contractViolations()).toEqual([]);
+});
+
 test('the histories of this run replay cleanly (RECORD_HISTORIES=1 keeps the longest journey and payment as fixtures)', async () => {
   const histories: HistoryAndWorkflowId[] = [];
   for await (const item of stack.service.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` }).intoHistories()) histories.push(item);

@@ -96,3 +96,7 @@ describe('resetting a paid LinkC journey keeps exactly the money LinkC booked', 
   });
 });
 
+
+test('every answer of this suite is what /openapi.json says', async () => {
+  expect(await stack.contractViolations()).toEqual([]);
+});

@@ -42,7 +42,7 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
     expect(started.status).toBe(201);
     expect(started.body).toMatchObject({ provider: 'parkingplus', state: 'entering', plate: 'CJ-01-ABC', keys: { entrance: { kind: 'entrance', remainingTries: 10 } } });
     const id: string = started.body.id;
-    expect(id).toMatch(/^journey-[a-f0-9]{20}$/);
+    expect(id).toMatch(/^journey-e2e-[a-f0-9]{20}$/);
 
     expect((await gate(started.body.upstream.reference)).status).toBe(200);
     const entered = await stack.api(`/v1/journeys/${id}/enter`, { body: {} });
@@ -134,16 +134,18 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
       { name: 'malformed JSON', path: '/v1/journeys', init: { headers: key(), rawBody: '{"provider": "parkingplus",' }, status: 400, field: '(body)' },
       { name: 'JSON array', path: '/v1/journeys', init: { headers: key(), rawBody: '[1,2]' }, status: 400 },
       { name: 'bad plate', path: '/v1/journeys', init: { headers: key(), body: { provider: 'parkingplus', accountId, securedParkingId: 187, plate: '<script>' } }, status: 400, field: 'plate' },
-      { name: 'unknown account', path: '/v1/journeys', init: { headers: key(), body: { provider: 'parkingplus', accountId: `account-parkingplus-${'0'.repeat(20)}`, securedParkingId: 187 } }, status: 422, field: 'accountId' },
+      { name: 'unknown account', path: '/v1/journeys', init: { headers: key(), body: { provider: 'parkingplus', accountId: `account-parkingplus-e2e-${'0'.repeat(20)}`, securedParkingId: 187 } }, status: 422, field: 'accountId' },
       { name: 'unknown secured parking', path: '/v1/journeys', init: { headers: key(), body: { provider: 'parkingplus', accountId: otherAccountId, securedParkingId: 999999 } }, status: 404 },
       { name: 'driver already parked', path: '/v1/journeys', init: { headers: key(), body: { provider: 'parkingplus', accountId, securedParkingId: 188 } }, status: 422 },
       { name: 'too long Idempotency-Key', path: '/v1/journeys', init: { headers: { 'idempotency-key': 'k'.repeat(300) }, body: {} }, status: 400, field: 'Idempotency-Key' },
       { name: 'no API key', path: '/v1/journeys', init: { headers: { 'x-api-key': '' }, body: {} }, status: 401 },
-      { name: 'unknown journey', path: `/v1/journeys/journey-${'0'.repeat(20)}`, init: {}, status: 404 },
+      { name: 'unknown journey', path: `/v1/journeys/journey-e2e-${'0'.repeat(20)}`, init: {}, status: 404 },
       { name: 'not a journey id', path: '/v1/journeys/account-parkingplus-00', init: {}, status: 404 },
       { name: 'wrong-state step', path: `/v1/journeys/${id}/finalize`, init: { body: {} }, status: 409 },
       { name: 'step with junk', path: `/v1/journeys/${id}/pay`, init: { body: { method: 'cash' } }, status: 400, field: 'method' },
       { name: 'unknown step', path: `/v1/journeys/${id}/teleport`, init: { body: {} }, status: 404 },
+      { name: 'JSON sent as text/plain', path: '/v1/journeys', init: { headers: { ...key(), 'content-type': 'text/plain' }, rawBody: JSON.stringify({ provider: 'parkingplus', accountId, securedParkingId: 187 }) }, status: 415, field: 'Content-Type' },
+      { name: "another tenant's journey id", path: `/v1/journeys/${String(id).replace('journey-e2e-', 'journey-other-')}`, init: {}, status: 404 },
       { name: 'bad list filter', path: '/v1/journeys?state=flying', init: {}, status: 400, field: 'state' },
       { name: 'wrong password', path: '/v1/accounts', init: { body: { provider: 'parkingplus', grant: 'password', username: 'user@example.com', password: 'nope' } }, status: 422, field: 'password' },
       { name: 'account without grant', path: '/v1/accounts', init: { body: { provider: 'parkingplus', username: 'user@example.com' } }, status: 400, field: 'grant' },
@@ -161,6 +163,9 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
     const other = { 'x-api-key': OTHER_API_KEY };
     expect((await stack.api(`/v1/journeys/${id}`, { headers: other })).status).toBe(404);
     expect((await stack.api(`/v1/journeys/${id}/cancel`, { headers: other, body: {} })).status).toBe(404);
+    expect((await stack.api(`/v1/accounts/${accountId}`, { headers: other })).status).toBe(404);
+    const withTheirAccount = await stack.api('/v1/journeys', { headers: { ...other, 'idempotency-key': randomUUID() }, body: { provider: 'parkingplus', accountId, securedParkingId: 187 } });
+    expect(withTheirAccount.status).toBe(422);
     const listed = await stack.api('/v1/journeys?provider=parkingplus', { headers: other });
     expect(listed.body.journeys.some((j: { id: string }) => j.id === id)).toBe(false);
     expect((await stack.api(`/v1/journeys/${id}`)).body.state).toBe('entering');
@@ -174,6 +179,10 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
     expect(spec.components.schemas.Journey).toBeDefined();
     const docs = await fetch(`${stack.service.apiUrl!}/docs/`);
     expect(docs.status).toBe(200);
+  });
+
+  test('every answer of this suite is what /openapi.json says', async () => {
+    expect(await stack.contractViolations()).toEqual([]);
   });
 
   test('the histories of this run replay cleanly against the workflow code', async () => {

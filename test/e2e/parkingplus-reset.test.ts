@@ -134,3 +134,7 @@ describe('Parking+Plus journey reset by an operator (dev server)', () => {
     await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, id)).resolves.toBeUndefined();
   });
 });
+
+test('every answer of this suite is what /openapi.json says', async () => {
+  expect(await stack.contractViolations()).toEqual([]);
+});

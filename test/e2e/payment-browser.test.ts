@@ -133,3 +133,7 @@ function payloadText(value: unknown): string {
   if (value && typeof value === 'object') return Object.values(value).map(payloadText).join(' ');
   return typeof value === 'string' ? value : '';
 }
+
+test('every answer of this suite is what /openapi.json says', async () => {
+  expect(await stack.contractViolations()).toEqual([]);
+});

@@ -52,7 +52,7 @@ export async function startPaymentHarness(sims: { mobilPay: MobilPaySandbox; epx
   const env = await timeSkippingEnv();
   const apiPort = await freePort();
   const servers = [await listen(sims.mobilPay.app, 0), await listen(sims.epx.app, 0)];
-  const config = loadConfig({ NODE_ENV: 'test', MOBILPAY_BASE_URL: servers[0]!.url, EPX_BASE_URL: servers[1]!.url, PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, API_KEYS: 'payments-test-key' });
+  const config = loadConfig({ NODE_ENV: 'test', MOBILPAY_BASE_URL: servers[0]!.url, EPX_BASE_URL: servers[1]!.url, PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, API_KEYS: 'test:payments-test-key' });
   const app = createApp({ config, temporal: env.client, logger: createLogger('silent'), box: new SecretBox(config.PARKFLOW_SECRET_KEY), parkingPlus: parkingPlusClient(config) });
   servers.push(await listen(app, apiPort));
   const worker = await Worker.create({

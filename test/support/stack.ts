@@ -11,6 +11,7 @@ import { createMobilPaySandbox, type MobilPaySandbox } from '../../src/sandbox/m
 import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../../src/sandbox/parkingplus/app';
 import { startService, type Service } from '../../src/service';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { contractViolations, type RecordedResponse } from './contract';
 import { workflowBundle } from './temporal';
 
 export const API_KEY = 'e2e-test-api-key';
@@ -29,6 +30,10 @@ export interface Stack {
   linkc: LinkcSandbox;
   /** Every line the service logged (at debug level). */
   logs: string[];
+  /** Every answer `api` got, to check against /openapi.json. */
+  responses: RecordedResponse[];
+  /** The answers so far that /openapi.json does not describe. */
+  contractViolations(): Promise<string[]>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<{ status: number; type: string; body: any }>;
   stop(): Promise<void>;
@@ -58,7 +63,7 @@ export async function startStack(overrides: Record<string, string> = {}, options
     LINKC_BASE_URL: linkcServer.url,
     API_PORT: String(apiPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
-    API_KEYS: `${API_KEY},${OTHER_API_KEY}`,
+    API_KEYS: `e2e:${API_KEY},other:${OTHER_API_KEY}`,
     JOURNEY_POLL_FIRST_MS: '200',
     JOURNEY_POLL_MAX_MS: '1000',
     UPSTREAM_TIMEOUT_MS: '3000',
@@ -70,7 +75,7 @@ export async function startStack(overrides: Record<string, string> = {}, options
 
   const api: Stack['api'] = async (path, init = {}) => {
     const res = await fetch(`${service.apiUrl!}${path}`, {
-      method: init.method ?? (init.body === undefined && init.rawBody === undefined ? 'GET' : 'POST'),
+      method: requestMethod(init),
       headers: { 'x-api-key': API_KEY, 'content-type': 'application/json', ...init.headers },
       body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
     });
@@ -81,8 +86,11 @@ export async function startStack(overrides: Record<string, string> = {}, options
     } catch {
       /* not JSON */
     }
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body };
+    const answer = { status: res.status, type: res.headers.get('content-type') ?? '', body };
+    responses.push({ method: requestMethod(init), path, ...answer, headers: Object.fromEntries(res.headers) });
+    return answer;
   };
+  const responses: RecordedResponse[] = [];
 
   return {
     env,
@@ -95,12 +103,18 @@ export async function startStack(overrides: Record<string, string> = {}, options
     linkc,
     logs,
     api,
+    responses,
+    contractViolations: async () => contractViolations((await api('/openapi.json')).body, responses),
     stop: async () => {
       await service.stop();
       await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close(), linkcServer.close()]);
       await env.teardown();
     },
   };
+}
+
+function requestMethod(init: { method?: string; body?: unknown; rawBody?: string }): string {
+  return init.method ?? (init.body === undefined && init.rawBody === undefined ? 'GET' : 'POST');
 }
 
 /** A port free right now on 127.0.0.1 (for a server whose own URL must be known before it starts). */

@@ -8,19 +8,17 @@ import { FailureType } from '../../domain/failures';
 import { type SecretBox } from '../../domain/sealed';
 import { parkingPlusAccount } from '../../workflows';
 import { getAccount, linkAccount } from '../../workflows/account-messages';
-import { sha256 } from '../idempotency';
+import { accountIdFor, ownerOf } from '../../domain/tenants';
 import { HttpProblem, parseInput } from '../problem';
-import { AccountId, CreateAccountRequest } from '../schemas';
-import { problemForFailure, problemForTemporalError } from '../temporal-errors';
-
-/** One account per upstream driver: linking the same driver again re-links the same account. */
-export function accountIdFor(email: string): string {
-  return `account-parkingplus-${sha256(email.trim().toLowerCase()).slice(0, 20)}`;
-}
+import { respond } from '../respond';
+import { Account, CreateAccountRequest } from '../schemas';
+import { TemporalCalls } from '../temporal-calls';
+import { problemForFailure } from '../temporal-errors';
 
 export function accountsRouter(deps: { temporal: Client; config: Config; parkingPlus: ParkingPlusClient; box: SecretBox }): Router {
   const { temporal, config, parkingPlus, box } = deps;
   const router = Router();
+  const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
 
   router.post('/accounts', async (req, res) => {
     const request = parseInput(CreateAccountRequest, req.body, 'body');
@@ -44,50 +42,31 @@ export function accountsRouter(deps: { temporal: Client; config: Config; parking
       if (err instanceof ApplicationFailure) throw problemForFailure(err);
       throw err;
     }
-    const accountId = accountIdFor(tokens.email);
-    const account = await temporal.workflow
-      .executeUpdateWithStart(linkAccount, {
-        args: [sealTokens(box, tokens)],
-        startWorkflowOperation: new WithStartWorkflowOperation(parkingPlusAccount, {
-          workflowId: accountId,
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          args: [{ accountId }],
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    // One account per tenant and driver: linking the same driver again re-links the same account.
+    const accountId = accountIdFor(config.PARKFLOW_SECRET_KEY, res.locals.tenant as string, tokens.email);
+    const account = await calls.step(
+      () =>
+        temporal.workflow.executeUpdateWithStart(linkAccount, {
+          args: [sealTokens(box, tokens)],
+          startWorkflowOperation: new WithStartWorkflowOperation(parkingPlusAccount, {
+            workflowId: accountId,
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            args: [{ accountId }],
+            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          }),
         }),
-      })
-      .catch((err: unknown) => {
-        throw problemForTemporalError(err, 'account') ?? err;
-      });
-    res.status(201).location(`/v1/accounts/${accountId}`).json(publicAccount(account));
+      'account',
+    );
+    res.location(`/v1/accounts/${accountId}`);
+    respond(res, Account, account, 201);
   });
 
   router.get('/accounts/:id', async (req, res) => {
-    const id = AccountId.safeParse(req.params.id);
-    if (!id.success) throw new HttpProblem(404, 'Unknown account', 'no account with this id', undefined, 'unknown-account');
-    const account = await temporal.workflow
-      .getHandle(id.data)
-      .query(getAccount)
-      .catch((err: unknown) => {
-        throw problemForTemporalError(err, 'account') ?? err;
-      });
-    res.json(publicAccount(account));
+    // The tenant is part of the id: another tenant's account is as unknown as none.
+    if (ownerOf('account', req.params.id) !== res.locals.tenant)
+      throw new HttpProblem(404, 'Unknown account', 'no account with this id', undefined, 'unknown-account');
+    respond(res, Account, await calls.read(() => temporal.workflow.getHandle(req.params.id).query(getAccount), 'account'));
   });
 
   return router;
-}
-
-function publicAccount(account: {
-  accountId: string;
-  provider: 'parkingplus';
-  status: 'linked' | 'needs_relink';
-  linkedAt: string;
-  refreshedAt?: string;
-}) {
-  return {
-    accountId: account.accountId,
-    provider: account.provider,
-    status: account.status,
-    linkedAt: account.linkedAt,
-    refreshedAt: account.refreshedAt,
-  };
 }

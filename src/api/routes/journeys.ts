@@ -1,14 +1,18 @@
 import {
   type Client,
   WithStartWorkflowOperation,
+  type WorkflowHandle,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
+import { type z } from 'zod';
 import { type Config } from '../../config';
-import { journeyStart, JOURNEY_WORKFLOW_TYPES, processorTerms } from '../../registry';
+import { journeyIdFor, ownerOf } from '../../domain/tenants';
+import { journeyStart, JOURNEY_WORKFLOW_TYPES, OPERATORS, processorTerms } from '../../registry';
 import { getAccount } from '../../workflows/account-messages';
 import {
   cancelJourney,
@@ -18,33 +22,71 @@ import {
   getJourney,
   payJourney,
   startJourney,
+  type CancelRequest as CancelStep,
+  type JourneyStateName,
+  type JourneyStep,
   type JourneyView,
+  type PayRequest as PayStep,
+  type Provider,
 } from '../../workflows/messages';
-import { JourneyDeadline, JourneyPlate, JourneyProvider, JourneyReference, JourneyState } from '../../workflows/search-attributes';
-import { canonicalJson, InFlight, journeyIdFor, sha256 } from '../idempotency';
+import {
+  JourneyDeadline,
+  JourneyPlate,
+  JourneyProvider,
+  JourneyReference,
+  JourneyState,
+  JourneyTenant,
+} from '../../workflows/search-attributes';
+import { canonicalJson, InFlight, sha256 } from '../idempotency';
 import { HttpProblem, parseInput } from '../problem';
-import { CancelRequest, CreateJourneyRequest, EmptyRequest, IdempotencyKey, JourneyId, ListJourneysQuery, PayRequest } from '../schemas';
-import { problemForTemporalError } from '../temporal-errors';
+import { respond } from '../respond';
+import {
+  CancelRequest,
+  CreateJourneyRequest,
+  EmptyRequest,
+  IdempotencyKey,
+  Journey,
+  JourneyList,
+  ListJourneysQuery,
+  PayRequest,
+  Payment,
+} from '../schemas';
+import { TemporalCalls } from '../temporal-calls';
+import { isTemporalUnavailable, isUnknownStep, problemForTemporalError } from '../temporal-errors';
+
+const unknownJourney = () => new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
+
+/** The steps after the start, each a workflow update with its request and answer schemas. */
+const STEPS: {
+  [S in JourneyStep]: { body: z.ZodType; answer: z.ZodType; run(h: WorkflowHandle, body: never, updateId?: string): Promise<unknown> };
+} = {
+  enter: { body: EmptyRequest, answer: Journey, run: (h, _b, updateId) => h.executeUpdate(enterJourney, { updateId }) },
+  finalize: { body: EmptyRequest, answer: Journey, run: (h, _b, updateId) => h.executeUpdate(finalizeJourney, { updateId }) },
+  exit: { body: EmptyRequest, answer: Journey, run: (h, _b, updateId) => h.executeUpdate(exitJourney, { updateId }) },
+  pay: { body: PayRequest, answer: Payment, run: (h, body: PayStep, updateId) => h.executeUpdate(payJourney, { args: [body], updateId }) },
+  cancel: {
+    body: CancelRequest,
+    answer: Journey,
+    run: (h, body: CancelStep, updateId) => h.executeUpdate(cancelJourney, { args: [body], updateId }),
+  },
+};
 
 export function journeysRouter({ temporal, config }: { temporal: Client; config: Config }): Router {
   const router = Router();
   const inFlight = new InFlight();
+  const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
   const polling = { firstMs: config.JOURNEY_POLL_FIRST_MS, maxMs: config.JOURNEY_POLL_MAX_MS };
   const processors = processorTerms(config);
 
-  const rethrow = (err: unknown): never => {
-    throw problemForTemporalError(err) ?? err;
-  };
-  /** The caller's own journey; someone else's is as unknown as a journey that does not exist. */
-  const handleFor = async (req: Request, res: Response) => {
-    const handle = temporal.workflow.getHandle(parseJourneyId(req.params.id));
-    const { memo } = await handle.describe().catch(rethrow);
-    if (memo?.owner !== res.locals.callerId)
-      throw new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
-    return handle;
+  /** The caller's own journey: the tenant is part of the id, so another tenant's is as unknown as none. */
+  const handleFor = (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    if (ownerOf('journey', id) !== res.locals.tenant) throw unknownJourney();
+    return temporal.workflow.getHandle(id);
   };
 
   router.post('/journeys', async (req: Request, res: Response) => {
+    const receivedAt = Date.now();
     const key = req.get('Idempotency-Key');
     if (key === undefined)
       throw new HttpProblem(400, 'Idempotency-Key required', 'send an Idempotency-Key header (a UUID works)', [
@@ -52,11 +94,27 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
       ]);
     parseInput(IdempotencyKey, key, 'header', 'Idempotency-Key');
     const request = parseInput(CreateJourneyRequest, req.body, 'body');
+    const tenant = res.locals.tenant as string;
     const requestHash = sha256(canonicalJson(request));
     const start = journeyStart(request, { requestHash, polling, processors });
-    const workflowId = journeyIdFor(res.locals.callerId as string, key);
+    const workflowId = journeyIdFor(tenant, key);
     // The same body always maps to the same update id, which Temporal deduplicates.
     const updateId = `start-${requestHash.slice(0, 16)}`;
+    const workflowOptions = {
+      workflowId,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      args: [start.input] as const,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      // A journey whose first step failed may be started again with the same key; a finished one may not.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      typedSearchAttributes: [{ key: JourneyTenant, value: tenant }],
+    };
+
+    /** A run of this key that failed at its first step before this request came: its answer is stale. */
+    const failedEarlier = async () => {
+      const run = await temporal.workflow.getHandle(workflowId).describe();
+      return run.status.name === 'FAILED' && run.closeTime !== undefined && run.closeTime.getTime() < receivedAt;
+    };
 
     const view = await inFlight.run(
       workflowId,
@@ -64,121 +122,142 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
         throw new HttpProblem(409, 'Request in flight', 'a request with this Idempotency-Key is still being processed; retry later');
       },
       async () => {
-        if (start.accountId) await requireLinkedAccount(temporal, start.accountId);
-        try {
-          return await temporal.workflow.executeUpdateWithStart(startJourney, {
-            args: [{ requestHash }],
-            updateId,
-            startWorkflowOperation: new WithStartWorkflowOperation(start.workflowType, {
-              workflowId,
-              taskQueue: config.TEMPORAL_TASK_QUEUE,
-              args: [start.input],
-              workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-              // A journey whose first step failed may be retried with the same key; a finished one may not.
-              workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-              memo: { owner: res.locals.callerId as string },
-            }),
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) return rethrow(err);
-          // The journey has finished: replay its first answer if this is the same request.
+        if (start.accountId) await requireLinkedAccount(calls, temporal, start.accountId, tenant);
+        return calls.step(async () => {
           try {
-            return await temporal.workflow.getHandle(workflowId).getUpdateHandle<JourneyView>(updateId).result();
-          } catch {
-            throw new HttpProblem(
-              422,
-              'Idempotency-Key reused with a different request',
-              'this Idempotency-Key belongs to a different, finished journey',
-              undefined,
-              'idempotency-key-reused',
-            );
+            return await temporal.workflow.executeUpdateWithStart(startJourney, {
+              args: [{ requestHash }],
+              updateId,
+              startWorkflowOperation: new WithStartWorkflowOperation(start.workflowType, workflowOptions),
+            });
+          } catch (err) {
+            if (err instanceof WorkflowUpdateFailedError && (await failedEarlier())) {
+              // Temporal answers a closed run's update id with its old outcome: start a new run first.
+              await temporal.workflow.start(start.workflowType, workflowOptions);
+              return await temporal.workflow.getHandle(workflowId).executeUpdate(startJourney, { args: [{ requestHash }], updateId });
+            }
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+            // The journey has finished: replay its first answer if this is the same request.
+            try {
+              return await temporal.workflow.getHandle(workflowId).getUpdateHandle<JourneyView>(updateId).result();
+            } catch (lookUp) {
+              if (isTemporalUnavailable(lookUp)) throw lookUp;
+              throw new HttpProblem(
+                422,
+                'Idempotency-Key reused with a different request',
+                'this Idempotency-Key belongs to a different, finished journey',
+                undefined,
+                'idempotency-key-reused',
+              );
+            }
           }
-        }
+        });
       },
     );
-    res.status(201).location(`/v1/journeys/${view.id}`).json(view);
+    res.location(`/v1/journeys/${view.id}`);
+    respond(res, Journey, view, 201);
   });
 
   router.get('/journeys', async (req, res) => {
     const query = parseInput(ListJourneysQuery, req.query, 'query');
-    const clauses = [`WorkflowType IN (${JOURNEY_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')})`];
+    const clauses = [
+      `WorkflowType IN (${JOURNEY_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')})`,
+      `${JourneyTenant.name} = '${res.locals.tenant as string}'`,
+    ];
     if (query.state) clauses.push(`${JourneyState.name} = '${query.state}'`);
     if (query.provider) clauses.push(`${JourneyProvider.name} = '${query.provider}'`);
-    const journeys = [];
-    try {
+    const journeys = await calls.read(async () => {
+      const found = [];
       for await (const execution of temporal.workflow.list({ query: clauses.join(' AND '), pageSize: query.pageSize })) {
-        if (execution.memo?.owner !== res.locals.callerId) continue; // only the caller's own journeys
         const attributes = execution.typedSearchAttributes;
-        journeys.push({
+        found.push({
           id: execution.workflowId,
-          provider: attributes.get(JourneyProvider),
-          state: attributes.get(JourneyState),
+          provider: attributes.get(JourneyProvider) as Provider | undefined,
+          state: attributes.get(JourneyState) as JourneyStateName | undefined,
           plate: attributes.get(JourneyPlate),
           reference: attributes.get(JourneyReference),
           deadline: attributes.get(JourneyDeadline)?.toISOString(),
           startedAt: execution.startTime.toISOString(),
         });
-        if (journeys.length >= query.pageSize) break;
+        if (found.length >= query.pageSize) break;
       }
-    } catch (err) {
-      rethrow(err);
-    }
-    res.json({ journeys });
+      return found;
+    });
+    respond(res, JourneyList, { journeys });
   });
 
   router.get('/journeys/:id', async (req, res) => {
-    res.json(await (await handleFor(req, res)).query(getJourney).catch(rethrow));
+    const handle = handleFor(req, res);
+    respond(res, Journey, await calls.read(() => handle.query(getJourney)));
   });
 
   // Steps are workflow updates: a synchronous answer, and a validator that refuses a wrong state.
-  const steps = [
-    { path: 'enter', update: enterJourney, body: EmptyRequest, takesBody: false },
-    { path: 'finalize', update: finalizeJourney, body: EmptyRequest, takesBody: false },
-    { path: 'exit', update: exitJourney, body: EmptyRequest, takesBody: false },
-    { path: 'pay', update: payJourney, body: PayRequest, takesBody: true },
-    { path: 'cancel', update: cancelJourney, body: CancelRequest, takesBody: true },
-  ] as const;
-  for (const step of steps) {
-    router.post(`/journeys/:id/${step.path}`, async (req, res) => {
-      const handle = await handleFor(req, res);
+  for (const [name, step] of Object.entries(STEPS) as Array<[JourneyStep, (typeof STEPS)[JourneyStep]]>) {
+    router.post(`/journeys/:id/${name}`, async (req, res) => {
+      const handle = handleFor(req, res);
       const body = parseInput(step.body, req.body ?? {}, 'body');
       const key = req.get('Idempotency-Key');
       if (key !== undefined) parseInput(IdempotencyKey, key, 'header', 'Idempotency-Key');
       // With an Idempotency-Key, a retried step returns the first answer instead of running again.
-      const updateId = key ? `${step.path}-${sha256(key).slice(0, 16)}` : undefined;
-      const result = step.takesBody
-        ? handle.executeUpdate(step.update.name, { args: [body], updateId })
-        : handle.executeUpdate(step.update.name, { updateId });
-      res.json(await result.catch(rethrow));
+      const updateId = key ? `${name}-${sha256(key).slice(0, 16)}` : undefined;
+      const answer = await calls.step(async () => {
+        try {
+          return await step.run(handle, body as never, updateId);
+        } catch (err) {
+          throw await stepProblem(err, handle, name);
+        }
+      });
+      respond(res, step.answer, answer);
     });
+  }
+
+  /** What a failed step means to the caller: a step its operator does not take, a finished journey, or the failure. */
+  async function stepProblem(err: unknown, handle: WorkflowHandle, step: JourneyStep): Promise<unknown> {
+    if (isUnknownStep(err)) {
+      const { provider } = await handle.query(getJourney);
+      const steps = OPERATORS.find((row) => row.provider === provider)?.steps ?? [];
+      return new HttpProblem(
+        409,
+        'Step not taken by this operator',
+        `a ${provider} journey takes no "${step}" step; its steps are: ${steps.join(', ')}`,
+        undefined,
+        'step-not-available',
+      );
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      // Updates reach running journeys only: a journey that exists has ended.
+      const exists = await handle.describe().then(
+        () => true,
+        (e: unknown) => (e instanceof WorkflowNotFoundError ? false : Promise.reject(e)),
+      );
+      if (!exists) return unknownJourney();
+      return new HttpProblem(409, 'The journey has ended', 'a finished journey takes no more steps', undefined, 'journey-ended');
+    }
+    return problemForTemporalError(err) ?? err;
   }
 
   return router;
 }
 
-function parseJourneyId(id: unknown): string {
-  const parsed = JourneyId.safeParse(id);
-  if (!parsed.success) throw new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
-  return parsed.data;
-}
-
-async function requireLinkedAccount(temporal: Client, accountId: string): Promise<void> {
-  try {
-    const account = await temporal.workflow.getHandle(accountId).query(getAccount);
-    if (account.status === 'linked') return;
+async function requireLinkedAccount(calls: TemporalCalls, temporal: Client, accountId: string, tenant: string): Promise<void> {
+  const notLinked = new HttpProblem(
+    422,
+    'Account not linked',
+    'link the account first with POST /v1/accounts',
+    [{ field: 'accountId', message: 'unknown account' }],
+    'account-not-linked',
+  );
+  if (ownerOf('account', accountId) !== tenant) throw notLinked; // another tenant's account is unknown here
+  const account = await calls.read(async () => {
+    try {
+      return await temporal.workflow.getHandle(accountId).query(getAccount);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notLinked;
+      throw err;
+    }
+  }, 'account');
+  if (account.status !== 'linked')
     throw new HttpProblem(422, 'Account must be linked again', 'link the account again with POST /v1/accounts', [
       { field: 'accountId', message: 'needs to be linked again' },
     ]);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      throw new HttpProblem(
-        422,
-        'Account not linked',
-        'link the account first with POST /v1/accounts',
-        [{ field: 'accountId', message: 'unknown account' }],
-        'account-not-linked',
-      );
-    }
-    throw problemForTemporalError(err, 'account') ?? err;
-  }
 }
