@@ -103,7 +103,11 @@ export const LinkcJourneyRequest = z
     message: 'give either localizador (the ticket) or placa (the plate)',
     path: ['localizador'],
   })
-  .meta({ id: 'LinkcJourneyRequest' });
+  .meta({
+    id: 'LinkcJourneyRequest',
+    description: 'Give either localizador (the ticket) or placa (the plate), not both.',
+    oneOf: [{ required: ['localizador'] }, { required: ['placa'] }],
+  });
 
 const linkcConfig = z.object({
   LINKC_BASE_URL: url.default('http://127.0.0.1:4040'),

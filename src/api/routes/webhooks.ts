@@ -19,7 +19,9 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
 
   const wake = async (orderId: string): Promise<Delivery> => {
     try {
-      await temporal.workflow.getHandle(paymentWorkflowId(orderId)).signal(paymentNotified);
+      await temporal.withDeadline(Date.now() + config.API_READ_DEADLINE_MS, () =>
+        temporal.workflow.getHandle(paymentWorkflowId(orderId)).signal(paymentNotified),
+      );
       return 'delivered';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return 'unknown-order';
