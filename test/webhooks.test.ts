@@ -18,6 +18,7 @@ const config = loadConfig({ NODE_ENV: 'test', API_KEYS: 'test:webhook-test-key' 
 const signalled: string[] = [];
 const temporal = {
   workflow: { getHandle: (id: string) => ({ signal: async () => void signalled.push(id) }) },
+  withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
 } as unknown as Client;
 const app = createApp({ config, temporal, logger: createLogger('silent'), box: new SecretBox(config.PARKFLOW_SECRET_KEY), parkingPlus: new ParkingPlusClient({ baseUrl: 'http://127.0.0.1:9', clientAppId: 'x', clientSecret: 'y', timeoutMs: 100 }) }) as unknown as Server;
 
