@@ -1,10 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { readFileSync } from 'node:fs';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createParkingPlusActivities } from '../src/activities/parkingplus/activities';
 import { ParkingPlusClient } from '../src/activities/parkingplus/client';
 import { CurrentSession, FinalizedSession, TokenResponse } from '../src/activities/parkingplus/schemas';
 import { TokenSource } from '../src/activities/tokens';
 import { FailureType } from '../src/domain/failures';
+import { SecretBox } from '../src/domain/sealed';
 import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../src/sandbox/parkingplus/app';
 import { SANDBOX_DRIVER } from '../src/sandbox/parkingplus/model';
 import { listen, type Listening } from '../src/sandbox/harness';
@@ -162,6 +166,94 @@ describe('Parking+Plus client against the simulator', () => {
     // The simulator's own answers have the seed's keys, one for one.
     expect(Object.keys(fixtures.finalize).sort()).toEqual(['amount', 'currency', 'parking_session', 'pay_url', 'smart_key']);
   });
+});
+
+describe('openParkingPlusSession: a Parking+Plus session belongs to exactly one journey', () => {
+  const box = new SecretBox(Buffer.alloc(32, 7).toString('base64'));
+  const open = async (env: MockActivityEnvironment, tokens: TokenSource, extra: { resetRun?: boolean; before?: number } = {}) => {
+    const activities = createParkingPlusActivities({ client, tokensFor: () => tokens, box, sessionBeforeReset: async () => extra.before });
+    const input = { accountId: 'account-1', securedParkingId: 187, journeyStartedAt: new Date(Date.now() - 60_000).toISOString() };
+    return env.run(activities.openParkingPlusSession, { ...input, ...(extra.resetRun ? { resetRun: true } : {}) });
+  };
+  const refusal = async (promise: Promise<unknown>) => {
+    const failure = await failureOf(promise);
+    expect(failure).toMatchObject({ type: FailureType.UpstreamRejected, nonRetryable: true });
+    expect(failure.message).toContain('already has a parking session in progress');
+  };
+
+  test('the first attempt records the session it created; a retry of that attempt adopts it, another journey is refused', async () => {
+    const { tokens } = await linkedDriver();
+    const first = new MockActivityEnvironment();
+    const heartbeats: unknown[] = [];
+    first.on('heartbeat', (details: unknown) => heartbeats.push(details));
+    const created = await open(first, tokens);
+    expect(heartbeats).toEqual([{ sessionId: (created as { sessionId: number }).sessionId }]);
+
+    // The answer was lost (the worker crashed): the next attempt carries the recorded id.
+    const retried = await open(new MockActivityEnvironment({ attempt: 2, heartbeatDetails: heartbeats[0] }), tokens);
+    expect(retried).toMatchObject({ sessionId: (created as { sessionId: number }).sessionId, state: 'entering' });
+    expect(sandbox.world.sessions.size).toBe(1);
+
+    // Another journey of the driver, started at the same parking a moment ago: not its session.
+    await refusal(open(new MockActivityEnvironment(), tokens));
+    await refusal(open(new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { sessionId: 424242 } }), tokens));
+    expect(sandbox.world.sessions.size).toBe(1);
+  });
+
+  test('a run an operator reset adopts only the session its journey recorded before the reset', async () => {
+    const { tokens } = await linkedDriver();
+    const created = (await open(new MockActivityEnvironment(), tokens)) as { sessionId: number };
+    await expect(open(new MockActivityEnvironment(), tokens, { resetRun: true, before: created.sessionId })).resolves.toMatchObject({
+      sessionId: created.sessionId,
+    });
+    await refusal(open(new MockActivityEnvironment(), tokens, { resetRun: true, before: undefined }));
+    await refusal(open(new MockActivityEnvironment(), tokens, { resetRun: true, before: created.sessionId + 1 }));
+  });
+
+  test('a reset run whose recorded session has ended (paid, the car left) finds it among the transactions', async () => {
+    const { tokens } = await linkedDriver();
+    const created = (await open(new MockActivityEnvironment(), tokens)) as { sessionId: number };
+    const gate = () => fetch(`${server.url}/__sandbox/parking_sessions/${created.sessionId}/gate`, { method: 'POST' });
+    await gate();
+    const finalized = await client.finalize(tokens, created.sessionId, 187);
+    const orderId = /\/api\/payment\/pay\/(\d+)/.exec(finalized.pay_url)![1]!;
+    await fetch(`${server.url}/__sandbox/orders/${orderId}/outcome`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'confirmed' }) });
+    await gate();
+    await expect(open(new MockActivityEnvironment(), tokens, { resetRun: true, before: created.sessionId })).resolves.toMatchObject({ state: 'closed', amount: { value: '5.00' } });
+    expect(sandbox.world.sessions.size).toBe(1);
+  });
+
+  test('a payment order Parking+Plus does not know is UpstreamNotFound, never an auth failure', async () => {
+    const { tokens } = await linkedDriver();
+    expect(await failureOf(client.paymentStatus(tokens, '424242'))).toMatchObject({ type: FailureType.UpstreamNotFound, nonRetryable: true });
+    expect(sandbox.world.grants.refresh_token).toBe(0);
+  });
+});
+
+test('with a data directory the simulator keeps drivers, tokens, sessions and its clock across a restart', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'parkingplus-state-'));
+  const clientOf = (server: Listening) => new ParkingPlusClient({ baseUrl: server.url, clientAppId: 'parkflow-sandbox-app', clientSecret: 'parkflow-sandbox-secret', timeoutMs: 2000 });
+  try {
+    const before = createParkingPlusSandbox({ dataDir });
+    const first = await listen(before.app, 0);
+    const tokens = new TokenSource(new MemoryVault(clientOf(first), await clientOf(first).passwordGrant('kept@example.com', 'sekret')));
+    const created = await clientOf(first).createSession(tokens, 187);
+    await fetch(`${first.url}/__sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 60 }) });
+    await first.close();
+
+    const after = createParkingPlusSandbox({ dataDir });
+    const second = await listen(after.app, 0);
+    try {
+      expect(after.clock.offsetMs).toBe(60_000);
+      expect((await clientOf(second).currentSession(tokens))?.parking_session.id).toBe(created.parking_session.id); // the same token still works
+      expect(after.world.grants.refresh_token).toBe(0);
+      expect(await failureOf(clientOf(second).createSession(tokens, 187))).toMatchObject({ type: FailureType.UpstreamRejected });
+    } finally {
+      await second.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 /** The shape of a JSON value: keys and value types, recursively (arrays by their first item). */

@@ -310,4 +310,111 @@ describe('Parking+Plus journey (time-skipping)', () => {
       expect(states).toEqual(['entering', 'active', 'finalizing', 'awaiting_payment', 'paid', 'exiting', 'completed']);
     });
   });
+  test('a payment order Parking+Plus no longer knows (404) is no auth failure: the session is finalized again, then paid', async () => {
+    const fake = new FakeParkingPlus();
+    const notFound = () => {
+      throw ApplicationFailure.nonRetryable('parkingplus payment status: not found', FailureType.UpstreamNotFound, { status: 404 });
+    };
+    fake.activities.parkingPlusPaymentStatus.mockImplementationOnce(async () => notFound());
+    await withWorker(fake, async () => {
+      const accountId = await linkedAccount();
+      const { handle } = await startedJourney(accountId);
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      await handle.executeUpdate(finalizeJourney);
+
+      await env.sleep('30 seconds');
+      const view = await handle.query(getJourney);
+      expect(view.state).toBe('awaiting_payment');
+      expect(view.timeline.map((t) => t.state)).not.toContain('needs_reauth');
+      expect(fake.activities.finalizeParkingPlusSession).toHaveBeenCalledTimes(2); // the order asked for again
+      expect(await env.client.workflow.getHandle(accountId).query(getAccount)).toMatchObject({ status: 'linked' });
+
+      fake.payment = 'confirmed';
+      await env.sleep('1 minute');
+      expect((await handle.query(getJourney)).state).toBe('paid');
+    });
+  });
+
+  test('an order and a session Parking+Plus no longer knows end the journey failed, not in needs_reauth', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const accountId = await linkedAccount();
+      const { handle } = await startedJourney(accountId);
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      await handle.executeUpdate(finalizeJourney);
+      const gone = async (): Promise<never> => {
+        throw ApplicationFailure.nonRetryable('parkingplus: not found', FailureType.UpstreamNotFound, { status: 404 });
+      };
+      fake.activities.parkingPlusPaymentStatus.mockImplementation(gone);
+      fake.activities.finalizeParkingPlusSession.mockImplementation(gone);
+
+      const done = await handle.result();
+      expect(done).toMatchObject({ state: 'failed', failure: { type: FailureType.UpstreamNotFound } });
+      expect(done.timeline.map((t) => t.state)).toEqual(['entering', 'active', 'finalizing', 'awaiting_payment', 'failed']);
+      expect(await env.client.workflow.getHandle(accountId).query(getAccount)).toMatchObject({ status: 'linked' });
+    });
+  });
+
+  describe('cancel: allowed while the driver has paid nothing', () => {
+    test('active → cancelled', async () => {
+      const fake = new FakeParkingPlus();
+      await withWorker(fake, async () => {
+        const { handle } = await startedJourney(await linkedAccount());
+        fake.state = 'active';
+        await handle.executeUpdate(enterJourney);
+        expect((await handle.executeUpdate(cancelJourney, { args: [{}] })).state).toBe('cancelled');
+        expect((await handle.result()).state).toBe('cancelled');
+      });
+    });
+
+    test('awaiting_payment with nothing paid → cancelled (Parking+Plus asked first)', async () => {
+      const fake = new FakeParkingPlus();
+      await withWorker(fake, async () => {
+        const { handle } = await startedJourney(await linkedAccount());
+        fake.state = 'active';
+        await handle.executeUpdate(enterJourney);
+        await handle.executeUpdate(finalizeJourney);
+        const polls = fake.activities.parkingPlusPaymentStatus.mock.calls.length;
+        expect((await handle.executeUpdate(cancelJourney, { args: [{}] })).state).toBe('cancelled');
+        expect(fake.activities.parkingPlusPaymentStatus.mock.calls.length).toBe(polls + 1);
+        expect((await handle.result()).timeline.map((t) => t.state)).toEqual(['entering', 'active', 'finalizing', 'awaiting_payment', 'cancelled']);
+      });
+    });
+
+    test('awaiting_payment the driver has just paid → 409, and the journey is paid', async () => {
+      const fake = new FakeParkingPlus();
+      await withWorker(fake, async () => {
+        const { handle } = await startedJourney(await linkedAccount());
+        fake.state = 'active';
+        await handle.executeUpdate(enterJourney);
+        await handle.executeUpdate(finalizeJourney);
+        fake.payment = 'confirmed'; // before the journey's next look
+        const failure = await rejection(handle.executeUpdate(cancelJourney, { args: [{}] }));
+        expect(failure.type).toBe(FailureType.WrongState);
+        expect(await handle.query(getJourney)).toMatchObject({ state: 'paid', payment: { status: 'captured' } });
+        // paid: no longer cancellable
+        expect((await rejection(handle.executeUpdate(cancelJourney, { args: [{}] }))).type).toBe(FailureType.WrongState);
+      });
+    });
+
+    test('needs_reauth that interrupted an active journey → cancelled', async () => {
+      const fake = new FakeParkingPlus();
+      await withWorker(fake, async () => {
+        const accountId = await linkedAccount();
+        const { handle } = await startedJourney(accountId);
+        fake.state = 'active';
+        await handle.executeUpdate(enterJourney);
+        fake.authExpired = true;
+        const account = env.client.workflow.getHandle(accountId);
+        await rejection(account.executeUpdate(getAccessToken, { args: [{ stale: 'sealed-access-0' }] })); // the account learns it
+        expect((await rejection(handle.executeUpdate(finalizeJourney))).type).toBe(FailureType.AuthExpired);
+        await env.sleep('1 second');
+        expect((await handle.query(getJourney)).state).toBe('needs_reauth');
+        expect((await handle.executeUpdate(cancelJourney, { args: [{}] })).state).toBe('cancelled');
+        expect((await handle.result()).state).toBe('cancelled');
+      });
+    });
+  });
 });

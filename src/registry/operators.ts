@@ -4,6 +4,7 @@ import { LinkcClient } from '../activities/linkc/client';
 import { AccountWorkflowVault } from '../activities/parkingplus/account-vault';
 import { createParkingPlusActivities } from '../activities/parkingplus/activities';
 import { ParkingPlusClient } from '../activities/parkingplus/client';
+import { sessionBeforeReset } from '../activities/parkingplus/reset-lookup';
 import { TokenSource } from '../activities/tokens';
 import { SecretBox } from '../domain/sealed';
 import { ACCOUNT_ID } from '../domain/tenants';
@@ -69,7 +70,8 @@ export const PARKINGPLUS = operatorRow({
       if (!source) tokenSources.set(accountId, (source = new TokenSource(new AccountWorkflowVault(temporal, accountId, box))));
       return source;
     };
-    return createParkingPlusActivities({ client: parkingPlusClient(config), tokensFor, box });
+    const sessionBefore = (execution: { workflowId: string; runId: string }) => sessionBeforeReset(temporal, execution);
+    return createParkingPlusActivities({ client: parkingPlusClient(config), tokensFor, box, sessionBeforeReset: sessionBefore });
   },
   simulator: {
     name: 'Parking+Plus',
@@ -79,6 +81,7 @@ export const PARKINGPLUS = operatorRow({
         tokenLifetimeSeconds: config.SANDBOX_TOKEN_LIFETIME_SECONDS,
         clientAppId: config.PARKINGPLUS_CLIENT_APP_ID,
         clientSecret: config.PARKINGPLUS_CLIENT_SECRET,
+        dataDir: config.DATA_DIR,
       }).app,
   },
   fieldNames: {},
@@ -147,6 +150,7 @@ export const LINKC = operatorRow({
       createLinkcSandbox({
         user: { usuario: config.LINKC_USUARIO, senha: config.LINKC_SENHA },
         transactionValiditySeconds: config.SANDBOX_LINKC_TRANSACTION_VALIDITY_SECONDS,
+        dataDir: config.DATA_DIR,
       }).app,
   },
   fieldNames: { parceiro_id: 'parceiroId' },

@@ -46,7 +46,8 @@ export const MOBILPAY = processorRow({
   simulator: {
     name: 'MobilPay',
     port: (config) => config.SANDBOX_MOBILPAY_PORT,
-    create: (config) => createMobilPaySandbox({ apiKey: config.MOBILPAY_API_KEY, posSignature: config.MOBILPAY_POS_SIGNATURE }).app,
+    create: (config) =>
+      createMobilPaySandbox({ apiKey: config.MOBILPAY_API_KEY, posSignature: config.MOBILPAY_POS_SIGNATURE, dataDir: config.DATA_DIR }).app,
   },
 });
 
@@ -83,7 +84,13 @@ export const EPX = processorRow({
   simulator: {
     name: 'EPX',
     port: (config) => config.SANDBOX_EPX_PORT,
-    create: (config) => createEpxSandbox({ mac: config.EPX_MAC, fourPartKey: epxFourPartKey(config), currency: config.EPX_CURRENCY }).app,
+    create: (config) =>
+      createEpxSandbox({
+        mac: config.EPX_MAC,
+        fourPartKey: epxFourPartKey(config),
+        currency: config.EPX_CURRENCY,
+        dataDir: config.DATA_DIR,
+      }).app,
   },
 });
 

@@ -6,7 +6,8 @@ import { type AddressInfo } from 'node:net';
 // the /__sandbox control routes and a listener that reports a port in use clearly.
 
 export class SandboxClock {
-  private offsetMs = 0;
+  /** How far tests moved the clock (kept with a simulator's saved state). */
+  offsetMs = 0;
   now(): number {
     return Date.now() + this.offsetMs;
   }
@@ -65,12 +66,30 @@ export interface Sandbox {
   faults: FaultInjector;
 }
 
-/** An Express app with JSON/form parsing, fault injection and the shared /__sandbox controls. */
-export function createSandboxApp(reset: () => void): Sandbox {
+/**
+ * An Express app with JSON/form parsing, fault injection and the shared /__sandbox controls.
+ * `save` (a simulator that keeps its state on disk) runs before every answer leaves, so what a
+ * caller was told is on disk first.
+ */
+export function createSandboxApp(reset: () => void, save?: () => void): Sandbox {
   const app = express();
   const clock = new SandboxClock();
   const faults = new FaultInjector();
   app.disable('x-powered-by');
+  if (save) {
+    app.use((_req, res, next) => {
+      const end = res.end.bind(res) as (...args: unknown[]) => Response;
+      res.end = ((...args: unknown[]) => {
+        try {
+          save();
+        } catch (err) {
+          process.emitWarning(`simulator state not saved: ${(err as Error).message}`);
+        }
+        return end(...args);
+      }) as Response['end'];
+      next();
+    });
+  }
   app.use(express.json());
   app.use(express.urlencoded({ extended: false }));
   app.use(faults.middleware());

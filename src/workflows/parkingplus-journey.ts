@@ -5,6 +5,7 @@ import {
   getExternalWorkflowHandle,
   log,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -69,6 +70,9 @@ const steps = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s
 /** Background reads: retried until the upstream answers. */
 const reads = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s', retry });
 
+/** A payment order Parking+Plus no longer knows is finalized again (journeys before it kept waiting). */
+const ORDER_NOT_FOUND_PATCH = 'parkingplus-order-not-found';
+
 const DEFAULT_POLLING = { firstMs: 10_000, maxMs: 10 * 60_000 };
 const DEFAULT_HISTORY_LIMIT = 5_000;
 /** Above what a continued run holds before its first wait: a tiny limit must not chain runs that never wait. */
@@ -90,12 +94,17 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
       throw asHandlerFailure(err);
     }
   };
-  /** A background read: undefined when it could not be made (the loop tries again later). */
-  const read = async <T>(call: () => Promise<T>): Promise<{ value: T } | undefined> => {
+  /**
+   * A background read: undefined when it could not be made (the loop tries again later). What
+   * Parking+Plus says it does not know (404) is no credential problem: `notFound` handles it.
+   */
+  const read = async <T>(call: () => Promise<T>, notFound?: () => Promise<void>): Promise<{ value: T } | undefined> => {
     try {
       return { value: await call() };
     } catch (err) {
       if (isAuthFailure(err)) state.reauthNeeded = true;
+      else if (notFound && applicationFailureOf(err)?.type === FailureType.UpstreamNotFound && patched(ORDER_NOT_FOUND_PATCH))
+        await notFound();
       else log.warn('Parking+Plus read failed; will try again', { journeyId, error: applicationFailureOf(err)?.message ?? String(err) });
       return undefined;
     }
@@ -134,6 +143,48 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   const exitKeyLapsed = () => {
     const exitKey = journey.view.keys?.exit;
     return !exitKey || Date.parse(exitKey.validUntil) <= Date.now();
+  };
+  /**
+   * Parking+Plus no longer knows the journey's order: finalize again, which answers the session's
+   * order (and pay_url) anew. A session it no longer knows or will not finalize ends the journey
+   * failed — waiting on would be for ever. Unavailable, the next look tries again.
+   */
+  const orderNotFound = async () => {
+    try {
+      applyFinalized(await reads.finalizeParkingPlusSession({ ...ids, sessionId: state.session!.sessionId }));
+    } catch (err) {
+      const type = applicationFailureOf(err)?.type;
+      if (isAuthFailure(err)) state.reauthNeeded = true;
+      else if (type === FailureType.UpstreamNotFound || type === FailureType.UpstreamRejected)
+        journey.fail(FailureType.UpstreamNotFound, "Parking+Plus no longer knows this journey's payment order or session");
+    }
+  };
+  const markPaid = () => {
+    journey.view.payment = { ...journey.view.payment!, status: 'captured', reason: undefined };
+    journey.moveTo('paid');
+  };
+  /**
+   * Cancel is allowed while the driver has paid nothing through the journey: entering, active,
+   * awaiting payment (Parking+Plus is asked first: a payment it confirmed moves the journey to paid
+   * instead) and needs_reauth that interrupted entering or active. Parking+Plus has no call to close
+   * a session: an unused entrance key lapses by itself; a car inside leaves through the operator.
+   */
+  const cancellable = (): JourneyStateName[] => [
+    'entering',
+    'active',
+    'awaiting_payment',
+    ...(state.resumeIn === 'entering' || state.resumeIn === 'active' ? (['needs_reauth'] as const) : []),
+  ];
+  const paidBeforeCancel = async (): Promise<boolean> => {
+    const orderId = journey.view.payment!.paymentId;
+    const outcome = await step(() => steps.parkingPlusPaymentStatus({ accountId: input.accountId, orderId })).catch(
+      (err: ApplicationFailure) => {
+        if (err.type === FailureType.UpstreamNotFound) return 'not found' as const; // an order Parking+Plus does not know was not paid
+        throw err;
+      },
+    );
+    if (outcome === 'confirmed' && journey.state === 'awaiting_payment') markPaid();
+    return outcome === 'confirmed';
   };
 
   setHandler(getJourney, () => journey.view);
@@ -187,11 +238,15 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
 
   setHandler(
     cancelJourney,
-    (_request) => {
+    async (_request) => {
+      if (journey.state === 'awaiting_payment' && (await paidBeforeCancel())) {
+        throw ApplicationFailure.nonRetryable('cannot cancel a journey that is paid', FailureType.WrongState);
+      }
+      journey.require('cancel', cancellable()); // the state may have moved on while Parking+Plus answered
       journey.moveTo('cancelled');
       return journey.view;
     },
-    { validator: (_request) => journey.require('cancel', ['entering']) },
+    { validator: (_request) => journey.require('cancel', cancellable()) },
   );
 
   /** A reset run of a journey whose session Parking+Plus already closed: paid, and the car left. */
@@ -254,7 +309,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
         journey.moveTo('needs_reauth');
         await getExternalWorkflowHandle(input.accountId).signal(awaitRelink, journeyId);
       }
-      await condition(() => state.relinked || tooLong());
+      await condition(() => state.relinked || journey.isTerminal || tooLong());
       if (!state.relinked) continue;
       state.relinked = state.reauthNeeded = false;
       journey.moveTo(state.resumeIn!);
@@ -277,13 +332,13 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
         break;
       case 'awaiting_payment':
         await waitFor('awaiting_payment', async () => {
-          const outcome = await read(() =>
-            reads.parkingPlusPaymentStatus({ accountId: input.accountId, orderId: journey.view.payment!.paymentId }),
+          const outcome = await read(
+            () => reads.parkingPlusPaymentStatus({ accountId: input.accountId, orderId: journey.view.payment!.paymentId }),
+            orderNotFound,
           );
           if (!outcome || outcome.value === 'pending') return;
           if (outcome.value === 'confirmed') {
-            journey.view.payment = { ...journey.view.payment!, status: 'captured', reason: undefined };
-            journey.moveTo('paid');
+            markPaid();
           } else {
             // The driver may try again on the same page; keep watching.
             journey.view.payment = { ...journey.view.payment!, status: 'declined', reason: 'declined by the processor' };

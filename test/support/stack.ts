@@ -37,20 +37,30 @@ export interface Stack {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<{ status: number; type: string; body: any }>;
   stop(): Promise<void>;
+  /** Stops the service (worker and API) and the simulators, then starts them again on the same ports (Temporal keeps running). */
+  restart(): Promise<void>;
 }
 
-export async function startStack(overrides: Record<string, string> = {}, options: { linkcTransactionValiditySeconds?: number } = {}): Promise<Stack> {
+export async function startStack(overrides: Record<string, string> = {}, options: { linkcTransactionValiditySeconds?: number; dataDir?: string } = {}): Promise<Stack> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: requireBinary('cli') }, searchAttributes: JOURNEY_SEARCH_ATTRIBUTES, ui: false },
   });
-  const parkingPlus = createParkingPlusSandbox();
-  const parkingPlusServer = await listen(parkingPlus.app, 0);
-  const mobilPay = createMobilPaySandbox({ notifyRetry: { attempts: 3, delayMs: 100 } });
-  const mobilPayServer = await listen(mobilPay.app, 0);
-  const epx = createEpxSandbox();
-  const epxServer = await listen(epx.app, 0);
-  const linkc = createLinkcSandbox({ transactionValiditySeconds: options.linkcTransactionValiditySeconds });
-  const linkcServer = await listen(linkc.app, 0);
+  // With a dataDir the simulators keep their state on disk, and a restart continues from it.
+  const { dataDir } = options;
+  const simulators = {
+    parkingPlus: () => createParkingPlusSandbox({ dataDir }),
+    mobilPay: () => createMobilPaySandbox({ notifyRetry: { attempts: 3, delayMs: 100 }, dataDir }),
+    epx: () => createEpxSandbox({ dataDir }),
+    linkc: () => createLinkcSandbox({ transactionValiditySeconds: options.linkcTransactionValiditySeconds, dataDir }),
+  };
+  const parkingPlus = simulators.parkingPlus();
+  let parkingPlusServer = await listen(parkingPlus.app, 0);
+  const mobilPay = simulators.mobilPay();
+  let mobilPayServer = await listen(mobilPay.app, 0);
+  const epx = simulators.epx();
+  let epxServer = await listen(epx.app, 0);
+  const linkc = simulators.linkc();
+  let linkcServer = await listen(linkc.app, 0);
   const apiPort = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -71,7 +81,7 @@ export async function startStack(overrides: Record<string, string> = {}, options
   });
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const service = await startService(config, logger, { workflowBundle: await workflowBundle() });
+  let service = await startService(config, logger, { workflowBundle: await workflowBundle() });
 
   const api: Stack['api'] = async (path, init = {}) => {
     const res = await fetch(`${service.apiUrl!}${path}`, {
@@ -92,7 +102,7 @@ export async function startStack(overrides: Record<string, string> = {}, options
   };
   const responses: RecordedResponse[] = [];
 
-  return {
+  const stack: Stack = {
     env,
     config,
     service,
@@ -110,7 +120,21 @@ export async function startStack(overrides: Record<string, string> = {}, options
       await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close(), linkcServer.close()]);
       await env.teardown();
     },
+    restart: async () => {
+      await service.stop();
+      await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close(), linkcServer.close()]);
+      stack.parkingPlus = simulators.parkingPlus();
+      stack.parkingPlusServer = parkingPlusServer = await listen(stack.parkingPlus.app, parkingPlusServer.port);
+      stack.mobilPay = simulators.mobilPay();
+      mobilPayServer = await listen(stack.mobilPay.app, mobilPayServer.port);
+      stack.epx = simulators.epx();
+      epxServer = await listen(stack.epx.app, epxServer.port);
+      stack.linkc = simulators.linkc();
+      linkcServer = await listen(stack.linkc.app, linkcServer.port);
+      stack.service = service = await startService(config, logger, { workflowBundle: await workflowBundle() });
+    },
   };
+  return stack;
 }
 
 function requestMethod(init: { method?: string; body?: unknown; rawBody?: string }): string {

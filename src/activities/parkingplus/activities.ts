@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
 import { type SecretBox } from '../../domain/sealed';
@@ -18,6 +19,13 @@ export interface ParkingPlusDeps {
   client: ParkingPlusClient;
   tokensFor(accountId: string): TokenSource;
   box: SecretBox;
+  /** The session id a journey recorded before an operator reset it (see reset-lookup.ts). */
+  sessionBeforeReset?(execution: { workflowId: string; runId: string }): Promise<number | undefined>;
+}
+
+/** What an attempt of openParkingPlusSession records for the next one: the session it created. */
+interface OpenedSession {
+  sessionId: number;
 }
 
 export function sealTokens(box: SecretBox, tokens: TokenSet): SealedTokens {
@@ -27,7 +35,7 @@ export function sealTokens(box: SecretBox, tokens: TokenSet): SealedTokens {
 /** Pages of the driver's finalized sessions read before giving up (a reset run only). */
 const MAX_TRANSACTION_PAGES = 20;
 
-export function createParkingPlusActivities({ client, tokensFor, box }: ParkingPlusDeps) {
+export function createParkingPlusActivities({ client, tokensFor, box, sessionBeforeReset }: ParkingPlusDeps) {
   /** The earliest of the driver's finalized sessions that `matches`, across pages (their order is not documented). */
   const firstTransactionSince = async (tokens: TokenSource, matches: (parkingId: number, startTime: string) => boolean) => {
     let first: SessionTransaction | undefined;
@@ -43,13 +51,15 @@ export function createParkingPlusActivities({ client, tokensFor, box }: ParkingP
 
   return {
     /**
-     * Opens the journey's session at a secured parking. Parking+Plus cannot deduplicate creation,
-     * so look up first: the driver's current session is the journey's own when it is at this
-     * parking and started after the journey did. It is adopted in whatever state it is: entering
-     * after a retry whose answer was lost; active or exiting in a run an operator reset to the
-     * journey's start. Any other current session is refused (422).
-     * A reset run (`resetRun`) also reads the driver's finalized sessions: when the journey's own
-     * one is there and no longer current, it has ended (paid, the car left) and nothing is created.
+     * Opens the journey's session at a secured parking. Parking+Plus keeps one open session per
+     * driver and has no field for a client reference, so a session is the journey's own only when
+     * the journey recorded its id: an earlier attempt of this activity (its heartbeat, sent as soon
+     * as Parking+Plus created the session), or, in a run an operator reset (`resetRun`), the run it
+     * was reset from (its reference). The journey's own session is adopted in whatever state it is.
+     * Any other open session of the driver — another journey's, a cancelled one's, one opened in
+     * the Parking+Plus app — refuses the start (422): a session belongs to exactly one journey.
+     * A reset run whose session is no longer current looks among the driver's finalized sessions:
+     * there, it has ended (paid, the car left) and nothing is created.
      */
     async openParkingPlusSession(input: {
       accountId: string;
@@ -58,15 +68,22 @@ export function createParkingPlusActivities({ client, tokensFor, box }: ParkingP
       resetRun?: boolean;
     }): Promise<ParkingPlusSession | ParkingPlusEnded> {
       const tokens = tokensFor(input.accountId);
+      const { heartbeatDetails, workflowExecution } = Context.current().info;
+      const own =
+        input.resetRun && workflowExecution
+          ? await sessionBeforeReset?.(workflowExecution)
+          : (heartbeatDetails as OpenedSession | undefined)?.sessionId;
       const current = await client.currentSession(tokens);
-      const notBefore = Date.parse(input.journeyStartedAt) - 1000;
-      const atThisParkingSince = (parkingId: number, startTime: string) =>
-        parkingId === input.securedParkingId && Date.parse(startTime) >= notBefore;
-      if (input.resetRun) {
-        const ended = await firstTransactionSince(tokens, atThisParkingSince);
-        // One session at a time: the journey's is the first one since it started; a later one is another journey's.
-        if (ended && (!current || Date.parse(current.parking_session.start_time) > Date.parse(ended.start_time))) {
-          if (ended.payment_status === 'confirmed') return endedSnapshot(ended);
+      if (current && own !== undefined && current.parking_session.id === own) return sessionSnapshot(current);
+      if (input.resetRun && own !== undefined) {
+        // One session at a time: the journey's is the first at this parking since it started (start times are whole seconds).
+        const notBefore = Date.parse(input.journeyStartedAt) - 1000;
+        const ended = await firstTransactionSince(
+          tokens,
+          (parkingId, startTime) => parkingId === input.securedParkingId && Date.parse(startTime) >= notBefore,
+        );
+        if (ended?.payment_status === 'confirmed') return endedSnapshot(ended);
+        if (ended) {
           throw ApplicationFailure.nonRetryable(
             `the journey's parking session already ended at Parking+Plus (payment ${ended.payment_status})`,
             FailureType.UpstreamRejected,
@@ -75,14 +92,15 @@ export function createParkingPlusActivities({ client, tokensFor, box }: ParkingP
         }
       }
       if (current) {
-        if (atThisParkingSince(current.smart_key.secured_parking_id, current.parking_session.start_time)) return sessionSnapshot(current);
         throw ApplicationFailure.nonRetryable(
-          `the driver already has a parking session in progress (${current.parking_session.state})`,
+          `the driver already has a parking session in progress (${current.parking_session.state}) that is not this journey's`,
           FailureType.UpstreamRejected,
           { status: 422 },
         );
       }
-      return sessionSnapshot(await client.createSession(tokens, input.securedParkingId));
+      const created = await client.createSession(tokens, input.securedParkingId);
+      Context.current().heartbeat({ sessionId: created.parking_session.id } satisfies OpenedSession);
+      return sessionSnapshot(created);
     },
 
     /** The session as Parking+Plus sees it now; undefined once it is closed (no longer current). */

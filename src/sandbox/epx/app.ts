@@ -3,7 +3,8 @@ import { type Request, type Response } from 'express';
 import { escapeHtml } from '../../domain/html';
 import { fromMinorUnits, toMinorUnits } from '../../domain/money';
 import { createSandboxApp, type Sandbox } from '../harness';
-import { Ledger } from '../ledger';
+import { Ledger, type LedgerEntry } from '../ledger';
+import { StateFile } from '../state-file';
 
 // EPX Browser Post simulator (research §5).
 // Confirmed by the research: key exchange → TAC (single use, expires after 4 hours); the browser
@@ -23,6 +24,8 @@ export interface EpxSandboxOptions {
   tacLifetimeMs?: number;
   /** The merchant account's currency (default USD). */
   currency?: string;
+  /** Keep the state in <dataDir>/simulators/epx.json (a restart continues); in memory only without. */
+  dataDir?: string;
 }
 
 export interface EpxTransaction {
@@ -68,11 +71,23 @@ export function createEpxSandbox(options: EpxSandboxOptions = {}): EpxSandbox {
   const currency = options.currency ?? 'USD';
   const transactions = new Map<string, EpxTransaction>();
   const ledger = new Ledger();
-  const sandbox = createSandboxApp(() => {
-    transactions.clear();
-    ledger.clear();
-  });
+  const file = new StateFile<{ clockOffsetMs: number; transactions: EpxTransaction[]; ledger: LedgerEntry[] }>(options.dataDir, 'epx');
+  const sandbox = createSandboxApp(
+    () => {
+      transactions.clear();
+      ledger.clear();
+    },
+    file.path
+      ? () => file.save({ clockOffsetMs: clock.offsetMs, transactions: [...transactions.values()], ledger: ledger.entries })
+      : undefined,
+  );
   const { app, clock } = sandbox;
+  const saved = file.load();
+  if (saved) {
+    clock.offsetMs = saved.clockOffsetMs;
+    for (const tx of saved.transactions) transactions.set(tx.tranNbr, tx);
+    ledger.entries.push(...saved.ledger);
+  }
   const xml = (res: Response, fields: Record<string, string>, status = 200) =>
     res
       .status(status)

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type NextFunction, type Request, type Response } from 'express';
 import { fromMinorUnits } from '../../domain/money';
 import { createSandboxApp, type Sandbox } from '../harness';
+import { StateFile } from '../state-file';
 
 // LinkC simulator (seed 003, in Portuguese; research §2): stays looked up by ticket (localizador)
 // or plate (placa), priced by the garage's table, with a single-use transaction id valid for a
@@ -26,6 +27,18 @@ export interface LinkcSandboxOptions {
   transactionValiditySeconds?: number;
   /** How long a paid stay has to leave the yard. */
   exitGraceSeconds?: number;
+  /** Keep the state in <dataDir>/simulators/linkc.json (a restart continues); in memory only without. */
+  dataDir?: string;
+}
+
+/** What the simulator keeps on disk (its settings come from the options). */
+interface LinkcState {
+  clockOffsetMs: number;
+  stays: Stay[];
+  transactions: Transaction[];
+  tokens: Array<[string, number]>;
+  paymentRequests: PaymentRequestRecord[];
+  stats: { authentications: number };
 }
 
 export interface Stay {
@@ -91,13 +104,35 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
   const tokens = new Map<string, number>();
   const paymentRequests: PaymentRequestRecord[] = [];
   const stats = { authentications: 0 };
-  const sandbox = createSandboxApp(() => {
-    stays.clear();
-    transactions.clear();
-    tokens.clear();
-    paymentRequests.length = 0;
-  });
+  const file = new StateFile<LinkcState>(options.dataDir, 'linkc');
+  const save = () =>
+    file.save({
+      clockOffsetMs: clock.offsetMs,
+      stays: [...stays.values()],
+      transactions: [...transactions.values()],
+      tokens: [...tokens],
+      paymentRequests,
+      stats,
+    });
+  const sandbox = createSandboxApp(
+    () => {
+      stays.clear();
+      transactions.clear();
+      tokens.clear();
+      paymentRequests.length = 0;
+    },
+    file.path ? save : undefined,
+  );
   const { app, clock } = sandbox;
+  const saved = file.load();
+  if (saved) {
+    clock.offsetMs = saved.clockOffsetMs;
+    for (const stay of saved.stays) stays.set(stay.localizador, stay);
+    for (const tx of saved.transactions) transactions.set(tx.id, tx);
+    for (const [token, expires] of saved.tokens) tokens.set(token, expires);
+    paymentRequests.push(...saved.paymentRequests);
+    Object.assign(stats, saved.stats);
+  }
   const erro = (res: Response, status: number, mensagem: string, extra: Record<string, unknown> = {}) =>
     res.status(status).json({ mensagem, ...extra });
 

@@ -3,7 +3,8 @@ import { escapeHtml } from '../../domain/html';
 import { type Request, type Response } from 'express';
 import { fromMinorUnits } from '../../domain/money';
 import { createSandboxApp, type Sandbox } from '../harness';
-import { Ledger } from '../ledger';
+import { Ledger, type LedgerEntry } from '../ledger';
+import { StateFile } from '../state-file';
 import { judgeNetopiaCard } from './cards';
 import { Notifier } from './notifier';
 import { SANDBOX_NETOPIA_PRIVATE_KEY } from './sandbox-keys';
@@ -21,6 +22,8 @@ export interface MobilPaySandboxOptions {
   notifyRetry?: { attempts: number; delayMs: number };
   /** How an antifraud review ends (default: declined after 1 s); 'hold' waits for decideReview. */
   review?: { outcome: ReviewOutcome | 'hold'; afterMs?: number };
+  /** Keep the state in <dataDir>/simulators/mobilpay.json (a restart continues); in memory only without. */
+  dataDir?: string;
 }
 
 export interface NetopiaOrder {
@@ -59,13 +62,18 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
   const orders = new Map<string, NetopiaOrder>();
   const ledger = new Ledger();
   const reviewTimers = new Map<string, NodeJS.Timeout>();
-  const sandbox = createSandboxApp(() => {
-    for (const timer of reviewTimers.values()) clearTimeout(timer);
-    reviewTimers.clear();
-    orders.clear();
-    ledger.clear();
-    notifier.controls = { dropNext: 0, duplicateNext: 0, delayMs: 0, hold: false };
-  });
+  const file = new StateFile<{ clockOffsetMs: number; orders: NetopiaOrder[]; ledger: LedgerEntry[] }>(options.dataDir, 'mobilpay');
+  const save = () => file.save({ clockOffsetMs: clock.offsetMs, orders: [...orders.values()], ledger: ledger.entries });
+  const sandbox = createSandboxApp(
+    () => {
+      for (const timer of reviewTimers.values()) clearTimeout(timer);
+      reviewTimers.clear();
+      orders.clear();
+      ledger.clear();
+      notifier.controls = { dropNext: 0, duplicateNext: 0, delayMs: 0, hold: false };
+    },
+    file.path ? save : undefined,
+  );
   const { app, clock } = sandbox;
   const notifier = new Notifier(options.privateKeyPem ?? SANDBOX_NETOPIA_PRIVATE_KEY, () => clock.now(), options.notifyRetry);
   const byNtpId = (ntpID: string) => [...orders.values()].find((o) => o.ntpID === ntpID);
@@ -141,12 +149,15 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     });
     if (verdict.status === 3) capture(order);
     notifier.notify(order.notifyUrl, ipnBody(order), order.posSignature);
-    if (verdict.status === 13 && review.outcome !== 'hold') {
-      const outcome = review.outcome;
-      // Real time, unref'd: a pending review never keeps a process alive.
-      reviewTimers.set(order.orderID, setTimeout(() => decideReview(order.orderID, outcome), review.afterMs).unref());
-    }
+    if (verdict.status === 13) scheduleReview(order.orderID);
     return order;
+  };
+
+  const scheduleReview = (orderID: string) => {
+    if (review.outcome === 'hold') return;
+    const outcome = review.outcome;
+    // Real time, unref'd: a pending review never keeps a process alive.
+    reviewTimers.set(orderID, setTimeout(() => decideReview(orderID, outcome), review.afterMs).unref());
   };
 
   const decideReview = (orderID: string, outcome: ReviewOutcome): NetopiaOrder | undefined => {
@@ -160,9 +171,19 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     } else {
       Object.assign(order, { status: 12, code: '36', message: 'Transaction declined by antifraud' });
     }
+    if (file.path) save(); // a timer's decision, outside any request
     notifier.notify(order.notifyUrl, ipnBody(order), order.posSignature);
     return order;
   };
+
+  const saved = file.load();
+  if (saved) {
+    clock.offsetMs = saved.clockOffsetMs;
+    for (const order of saved.orders) orders.set(order.orderID, order);
+    ledger.entries.push(...saved.ledger);
+    // Reviews pending when the simulator stopped end as if it had not.
+    for (const order of saved.orders) if (order.status === 13) scheduleReview(order.orderID);
+  }
 
   app.get('/payment/card/page/:ntpID', (req, res) => {
     const order = byNtpId(req.params.ntpID);

@@ -1,7 +1,8 @@
 import { type NextFunction, type Request, type Response } from 'express';
 import { fromMinorUnits } from '../../domain/money';
 import { createSandboxApp, isoUtc, type Sandbox } from '../harness';
-import { ParkingPlusWorld, SMART_KEY_TRIES, type Driver, type ParkingSession } from './model';
+import { StateFile } from '../state-file';
+import { ParkingPlusWorld, SMART_KEY_TRIES, type Driver, type ParkingPlusWorldState, type ParkingSession } from './model';
 import { judgeCard, payPage, resultPage } from './pay-page';
 
 // Parking+Plus car-driver API simulator (seeds 000, 001, 002; research §1).
@@ -10,6 +11,8 @@ export interface ParkingPlusSandboxOptions {
   tokenLifetimeSeconds?: number;
   clientAppId?: string;
   clientSecret?: string;
+  /** Keep the state in <dataDir>/simulators/parkingplus.json (a restart continues); in memory only without. */
+  dataDir?: string;
 }
 
 export interface ParkingPlusSandbox extends Sandbox {
@@ -25,13 +28,22 @@ const INVALID_GRANT = {
 type Authed = Request & { driver: Driver };
 
 export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}): ParkingPlusSandbox {
-  const sandbox = createSandboxApp(() => world.reset());
+  const file = new StateFile<{ clockOffsetMs: number; world: ParkingPlusWorldState }>(options.dataDir, 'parkingplus');
+  const sandbox = createSandboxApp(
+    () => world.reset(),
+    file.path ? () => file.save({ clockOffsetMs: clock.offsetMs, world: world.snapshot() }) : undefined,
+  );
   const { app, clock } = sandbox;
   const world = new ParkingPlusWorld(clock, {
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200,
     clientAppId: options.clientAppId ?? 'parkflow-sandbox-app',
     clientSecret: options.clientSecret ?? 'parkflow-sandbox-secret',
   });
+  const saved = file.load();
+  if (saved) {
+    clock.offsetMs = saved.clockOffsetMs;
+    world.restore(saved.world);
+  }
 
   const clientOk = (body: Record<string, unknown>) =>
     body.client_app_id === world.settings.clientAppId && body.client_secret === world.settings.clientSecret;

@@ -98,6 +98,17 @@ export const SANDBOX_PARKINGS: SecuredParking[] = [
   },
 ];
 
+/** What the simulator keeps on disk (the parkings are fixed). */
+export interface ParkingPlusWorldState {
+  nextId: number;
+  grants: TokenGrantCounts;
+  drivers: Driver[];
+  accessTokens: Array<[string, { email: string; expiresAtMs: number }]>;
+  refreshTokens: Array<[string, { email: string; revoked: boolean }]>;
+  sessions: ParkingSession[];
+  orders: PaymentOrder[];
+}
+
 export class ParkingPlusWorld {
   readonly drivers = new Map<string, Driver>();
   readonly parkings = new Map<number, SecuredParking>();
@@ -124,6 +135,29 @@ export class ParkingPlusWorld {
 
   id(): number {
     return this.nextId++;
+  }
+
+  snapshot(): ParkingPlusWorldState {
+    return {
+      nextId: this.nextId,
+      grants: this.grants,
+      drivers: [...this.drivers.values()],
+      accessTokens: [...this.accessTokens],
+      refreshTokens: [...this.refreshTokens],
+      sessions: [...this.sessions.values()],
+      orders: [...this.orders.values()],
+    };
+  }
+
+  restore(saved: ParkingPlusWorldState): void {
+    this.reset();
+    for (const driver of saved.drivers) this.drivers.set(driver.email, driver);
+    for (const [token, holder] of saved.accessTokens) this.accessTokens.set(token, holder);
+    for (const [token, holder] of saved.refreshTokens) this.refreshTokens.set(token, holder);
+    for (const session of saved.sessions) this.sessions.set(session.id, session);
+    for (const order of saved.orders) this.orders.set(order.id, order);
+    this.grants = saved.grants;
+    this.nextId = saved.nextId;
   }
 
   issueTokens(email: string) {
