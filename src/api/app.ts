@@ -85,6 +85,14 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/v1', express.json({ limit: '64kb', type: JSON_TYPES }));
   app.use('/v1', accountsRouter(deps), journeysRouter(deps));
 
+  // A route that exists with other methods: 405 naming them (OPTIONS answers them).
+  for (const [path, methods] of routeMethods(spec)) {
+    app.all(path, (req, res) => {
+      res.set('Allow', methods.join(', '));
+      if (req.method === 'OPTIONS') return void res.status(204).end();
+      throw new HttpProblem(405, 'Method not allowed', `${path} takes ${methods.join(', ')}`);
+    });
+  }
   app.use((_req, _res) => {
     throw new HttpProblem(404, 'Not found', 'no such route');
   });
@@ -97,8 +105,8 @@ export function createApp(deps: ApiDeps): express.Express {
         new HttpProblem(
           400,
           'Malformed JSON',
-          'the request body is not valid JSON',
-          [{ field: '(body)', message: 'malformed JSON' }],
+          'the request body must be a JSON object',
+          [{ field: '(body)', message: 'not a JSON object' }],
           'malformed-json',
         ),
       );
@@ -109,4 +117,12 @@ export function createApp(deps: ApiDeps): express.Express {
     sendProblem(res, new HttpProblem(500, 'Internal error', 'an unexpected error; nothing was lost, try again'));
   });
   return app;
+}
+
+/** Each path of the spec (Express syntax) with the methods it takes. */
+function routeMethods(spec: { paths?: Record<string, object | undefined> }): Array<[string, string[]]> {
+  return Object.entries(spec.paths ?? {}).map(([path, operations]) => [
+    path.replace(/\{(\w+)\}/g, ':$1'),
+    Object.keys(operations ?? {}).map((method) => method.toUpperCase()),
+  ]);
 }

@@ -102,7 +102,13 @@ export function openApiDocument() {
     responses: {
       201: json(Account, 'The linked account', {
         headers: location,
-        links: { getAccount: { operationId: 'getAccount', parameters: { id: '$response.body#/accountId' } } },
+        links: {
+          getAccount: { operationId: 'getAccount', parameters: { id: '$response.body#/accountId' } },
+          startJourney: {
+            operationId: 'startJourney',
+            requestBody: { provider: 'parkingplus', accountId: '$response.body#/accountId', securedParkingId: 187 },
+          },
+        },
       }),
       ...problems(400, 401, 413, 415, 422, 429, 503),
     },

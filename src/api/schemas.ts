@@ -16,7 +16,13 @@ export type CreateJourneyRequest = z.infer<typeof CreateJourneyRequest>;
 export const CreateAccountRequest = z
   .discriminatedUnion('grant', [
     z
-      .object({ provider: z.literal('parkingplus'), grant: z.literal('password'), username: z.email(), password: z.string().min(1) })
+      .object({
+        provider: z.literal('parkingplus'),
+        grant: z.literal('password'),
+        // The pattern the API checks, published: "format: email" alone allows more than it takes.
+        username: z.email().meta({ pattern: z.regexes.email.source, example: 'driver@example.com' }),
+        password: z.string().min(1),
+      })
       .strict(),
     z.object({ provider: z.literal('parkingplus'), grant: z.literal('facebook'), facebookAccessToken: z.string().min(1) }).strict(),
   ])

@@ -110,6 +110,9 @@ describe('honest answers', () => {
     const noType = await fetch(`${stack.service.apiUrl!}/v1/journeys/${id}/cancel`, { method: 'POST', headers: as(API_KEY), body: '{}' });
     expect(noType.status).toBe(415);
 
+    const put = await stack.api(`/v1/journeys/${id}`, { method: 'PUT', body: {} });
+    expect({ status: put.status, allow: stack.responses.at(-1)!.headers.allow }).toEqual({ status: 405, allow: 'GET' });
+
     // a step without a body needs no content type
     const cancelled = await fetch(`${stack.service.apiUrl!}/v1/journeys/${id}/cancel`, { method: 'POST', headers: as(API_KEY) });
     expect(cancelled.status).toBe(200);
