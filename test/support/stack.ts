@@ -41,10 +41,21 @@ export interface Stack {
   restart(): Promise<void>;
 }
 
-export async function startStack(overrides: Record<string, string> = {}, options: { linkcTransactionValiditySeconds?: number; dataDir?: string } = {}): Promise<Stack> {
+type StackOptions = { linkcTransactionValiditySeconds?: number; dataDir?: string };
+
+export async function startStack(overrides: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: requireBinary('cli') }, searchAttributes: JOURNEY_SEARCH_ATTRIBUTES, ui: false },
   });
+  try {
+    return await stackOn(env, overrides, options);
+  } catch (err) {
+    await env.teardown().catch(() => undefined); // a dev server left running would keep Jest from exiting
+    throw err;
+  }
+}
+
+async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, string>, options: StackOptions): Promise<Stack> {
   // With a dataDir the simulators keep their state on disk, and a restart continues from it.
   const { dataDir } = options;
   const simulators = {
