@@ -67,3 +67,7 @@ describe('Parking+Plus: one upstream session per journey (dev server)', () => {
     expect(sessionsOf(email).map((s) => s.state)).toEqual(['closed', 'entering']);
   });
 });
+
+test('every answer of this suite is what /openapi.json says', async () => {
+  expect(await stack.contractViolations()).toEqual([]);
+});

@@ -85,3 +85,7 @@ describe('a restart of the service and the simulators (same DATA_DIR, Temporal k
     await stateIs(id, 'completed');
   });
 });
+
+test('every answer of this suite is what /openapi.json says', async () => {
+  expect(await stack.contractViolations()).toEqual([]);
+});
