@@ -26,12 +26,16 @@ const PROBLEMS: Record<number, string> = {
   400: 'Invalid request: the problem names each bad field',
   401: 'Missing or unknown X-API-Key',
   404: 'No such journey or account for this tenant (another tenant’s is unknown too)',
-  409: 'Not allowed now: wrong state, a finished journey, a step this operator does not take, or a request with this Idempotency-Key in flight',
+  409:
+    'Not allowed now: wrong state, a finished journey, a step this operator does not take, ' +
+    'or a request with this Idempotency-Key in flight',
   413: 'Body larger than 64 kB',
   415: 'Body not sent as application/json',
   422: 'Understood but refused (by us or by the operator); an Idempotency-Key reused with another body',
   429: 'Too many requests: see Retry-After',
-  503: 'Temporal, a worker or the operator did not answer in time: nothing was lost, retry after Retry-After (with the same Idempotency-Key)',
+  503:
+    'Temporal, a worker or the operator did not answer in time: nothing was lost, ' +
+    'retry after Retry-After (with the same Idempotency-Key)',
 };
 const retryAfter = z.object({ 'Retry-After': z.string().meta({ description: 'Seconds to wait before retrying.', example: '2' }) });
 
@@ -188,7 +192,8 @@ export function openApiDocument() {
     operationId: 'mobilpayNotification',
     summary: 'NETOPIA (MobilPay) IPN',
     description:
-      'Authenticated by the Verification-token JWT (RS512, aud = POS signature, sub = base64 SHA-512 of the raw body); no API key. Duplicates are harmless.',
+      'Authenticated by the Verification-token JWT (RS512, aud = POS signature, sub = base64 SHA-512 of the raw body); ' +
+      'no API key. Duplicates are harmless.',
     request: {
       headers: z.object({ 'Verification-token': z.string() }),
       body: {

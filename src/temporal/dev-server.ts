@@ -38,7 +38,8 @@ export async function assertPortFree(host: string, port: number, what: string): 
       reject(
         new Error(
           err.code === 'EADDRINUSE'
-            ? `${what}: port ${port} on ${host} is already in use (another parkflow or Temporal running? set another port in the configuration)`
+            ? `${what}: port ${port} on ${host} is already in use ` +
+                '(another parkflow or Temporal running? set another port in the configuration)'
             : `${what}: ${err.message}`,
         ),
       ),

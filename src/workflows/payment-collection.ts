@@ -106,7 +106,8 @@ export class PaymentCollection {
     const open = this.open;
     if (open && open.view.method !== method) {
       throw ApplicationFailure.nonRetryable(
-        `a ${open.view.method} payment (${open.view.paymentId}) is under way: pay it on its page, or choose another method once it has ended`,
+        `a ${open.view.method} payment (${open.view.paymentId}) is under way: ` +
+          'pay it on its page, or choose another method once it has ended',
         FailureType.WrongState,
       );
     }

@@ -86,5 +86,7 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
 }
 
 function page(title: string, text: string, status = ''): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1 id="result" data-status="${status}">${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`;
+  const head = `<meta charset="utf-8"><title>${escapeHtml(title)}</title>`;
+  const body = `<h1 id="result" data-status="${status}">${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`;
+  return `<!doctype html><html><head>${head}</head><body>${body}</body></html>`;
 }

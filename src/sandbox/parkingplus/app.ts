@@ -22,7 +22,8 @@ export interface ParkingPlusSandbox extends Sandbox {
 const INVALID_GRANT = {
   error: 'invalid_grant',
   error_description:
-    'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+    'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI ' +
+    'used in the authorization request, or was issued to another client.',
 };
 
 type Authed = Request & { driver: Driver };

@@ -39,7 +39,9 @@ export function payPage(order: PaymentOrder, parkingName: string): string {
 <h1>Pay ${escapeHtml(amount)}</h1>
 <p>${escapeHtml(parkingName)} — order ${order.id}</p>
 <form method="post" action="/api/payment/pay/${order.id}">
-  <label>Processor <select name="processor" id="processor"><option value="mobilpay">MobilPay</option><option value="epx">EPX</option></select></label><br>
+  <label>Processor <select name="processor" id="processor">
+    <option value="mobilpay">MobilPay</option><option value="epx">EPX</option>
+  </select></label><br>
   <label>Card number <input name="card_number" id="card_number" autocomplete="cc-number" inputmode="numeric" required></label><br>
   <label>Expiry (MM/YY) <input name="exp_date" id="exp_date" autocomplete="cc-exp"></label><br>
   <label>CVV <input name="cvv" id="cvv" autocomplete="cc-csc"></label><br>
