@@ -5,18 +5,15 @@ import { JOURNEY_STEPS, type JourneyStep } from '../workflows/messages';
 import {
   Account,
   AccountId,
-  CancelRequest,
   CreateAccountRequest,
   CreateJourneyRequest,
-  EmptyRequest,
   IdempotencyKey,
   Journey,
   JourneyId,
   JourneyList,
   ListJourneysQuery,
-  PayRequest,
-  Payment,
   Problem,
+  STEP_SCHEMAS,
 } from './schemas';
 
 // /openapi.json, generated from the same Zod schemas that validate requests and build answers.
@@ -66,21 +63,17 @@ const stepKey = z.object({
     description: 'Optional: a retried step with the same key answers with the first answer instead of running again.',
   }),
 });
-const STEP_BODIES: Record<JourneyStep, { schema: z.ZodType; answer: z.ZodType; summary: string; description: string }> = {
-  enter: { schema: EmptyRequest, answer: Journey, summary: 'The car is in: the journey is active', description: '' },
-  finalize: { schema: EmptyRequest, answer: Journey, summary: 'Finalize: the amount, the pay link and the exit key', description: '' },
+const STEP_DOCS: Record<JourneyStep, { summary: string; description: string }> = {
+  enter: { summary: 'The car is in: the journey is active', description: '' },
+  finalize: { summary: 'Finalize: the amount, the pay link and the exit key', description: '' },
   pay: {
-    schema: PayRequest,
-    answer: Payment,
     summary: 'Pay: the redirect URL of the hosted payment page',
     description:
       'One attempt is open at a time: a pay while one is opening or pending answers with it; another method meanwhile is 409. ' +
       "A processor that cannot take the journey's currency is 422 (currency-not-accepted) before any order is opened.",
   },
-  exit: { schema: EmptyRequest, answer: Journey, summary: 'Exit: the car leaves', description: '' },
+  exit: { summary: 'Exit: the car leaves', description: '' },
   cancel: {
-    schema: CancelRequest,
-    answer: Journey,
     summary: 'Cancel: allowed while the driver can still be charged nothing',
     description:
       'Parking+Plus: entering, active, or awaiting_payment with nothing paid. LinkC: awaiting_payment with no payment open or made.',
@@ -167,7 +160,8 @@ export function openApiDocument() {
     responses: { 200: json(Journey, 'The journey'), ...problems(401, 404, 429, 503) },
   });
   for (const step of JOURNEY_STEPS) {
-    const { schema, answer, summary, description } = STEP_BODIES[step];
+    const { summary, description } = STEP_DOCS[step];
+    const { body: schema, answer } = STEP_SCHEMAS[step];
     registry.registerPath({
       method: 'post',
       path: `/v1/journeys/{id}/${step}`,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PAYMENT_METHODS } from '../domain/payment-methods';
 import { OPERATORS } from '../registry/operators';
 import { ACCOUNT_ID, JOURNEY_ID } from '../domain/tenants';
-import { JOURNEY_STATES, PROVIDERS, type JourneyView, type PaymentView } from '../workflows/messages';
+import { JOURNEY_STATES, PROVIDERS, type JourneyStep, type JourneyView, type PaymentView } from '../workflows/messages';
 
 // The HTTP contract's single source of truth: requests are validated with these schemas, answers
 // are built through them, and /openapi.json is generated from them.
@@ -152,6 +152,15 @@ export const Problem = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });
+
+/** Each step's request body and answer: the routes validate and answer with them, the spec documents them. */
+export const STEP_SCHEMAS = {
+  enter: { body: EmptyRequest, answer: Journey },
+  finalize: { body: EmptyRequest, answer: Journey },
+  pay: { body: PayRequest, answer: Payment },
+  exit: { body: EmptyRequest, answer: Journey },
+  cancel: { body: CancelRequest, answer: Journey },
+} satisfies Record<JourneyStep, { body: z.ZodType; answer: z.ZodType }>;
 
 // The workflows' views must fit the answers' schemas (a compile-time check).
 export const viewsFitTheContract = (journey: JourneyView, payment: PaymentView): [z.input<typeof Journey>, z.input<typeof Payment>] => [

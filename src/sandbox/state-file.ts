@@ -8,6 +8,8 @@ import path from 'node:path';
 
 export class StateFile<T> {
   readonly path?: string;
+  /** What is on disk now: an answer that changed nothing (most are reads) writes nothing. */
+  private written?: string;
 
   constructor(dataDir: string | undefined, name: string) {
     this.path = dataDir ? path.resolve(dataDir, 'simulators', `${name}.json`) : undefined;
@@ -27,9 +29,12 @@ export class StateFile<T> {
 
   save(state: T): void {
     if (!this.path) return;
+    const json = JSON.stringify(state);
+    if (json === this.written) return;
     mkdirSync(path.dirname(this.path), { recursive: true });
     const temp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(state));
+    writeFileSync(temp, json);
     renameSync(temp, this.path);
+    this.written = json;
   }
 }

@@ -24,6 +24,7 @@ import {
   startJourney,
   type CancelRequest as CancelStep,
   type JourneyStateName,
+  JOURNEY_STEPS,
   type JourneyStep,
   type JourneyView,
   type PayRequest as PayStep,
@@ -40,35 +41,19 @@ import {
 import { canonicalJson, InFlight, sha256 } from '../idempotency';
 import { HttpProblem, parseInput } from '../problem';
 import { respond } from '../respond';
-import {
-  CancelRequest,
-  CreateJourneyRequest,
-  EmptyRequest,
-  IdempotencyKey,
-  Journey,
-  JourneyList,
-  ListJourneysQuery,
-  PayRequest,
-  Payment,
-} from '../schemas';
+import { CreateJourneyRequest, IdempotencyKey, Journey, JourneyList, ListJourneysQuery, STEP_SCHEMAS } from '../schemas';
 import { TemporalCalls } from '../temporal-calls';
 import { isTemporalUnavailable, isUnknownStep, problemForTemporalError } from '../temporal-errors';
 
 const unknownJourney = () => new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
 
-/** The steps after the start, each a workflow update with its request and answer schemas. */
-const STEPS: {
-  [S in JourneyStep]: { body: z.ZodType; answer: z.ZodType; run(h: WorkflowHandle, body: never, updateId?: string): Promise<unknown> };
-} = {
-  enter: { body: EmptyRequest, answer: Journey, run: (h, _b, updateId) => h.executeUpdate(enterJourney, { updateId }) },
-  finalize: { body: EmptyRequest, answer: Journey, run: (h, _b, updateId) => h.executeUpdate(finalizeJourney, { updateId }) },
-  exit: { body: EmptyRequest, answer: Journey, run: (h, _b, updateId) => h.executeUpdate(exitJourney, { updateId }) },
-  pay: { body: PayRequest, answer: Payment, run: (h, body: PayStep, updateId) => h.executeUpdate(payJourney, { args: [body], updateId }) },
-  cancel: {
-    body: CancelRequest,
-    answer: Journey,
-    run: (h, body: CancelStep, updateId) => h.executeUpdate(cancelJourney, { args: [body], updateId }),
-  },
+/** The steps after the start, each a workflow update (its request and answer schemas are in STEP_SCHEMAS). */
+const STEP_UPDATES: { [S in JourneyStep]: (h: WorkflowHandle, body: never, updateId?: string) => Promise<unknown> } = {
+  enter: (h, _b, updateId) => h.executeUpdate(enterJourney, { updateId }),
+  finalize: (h, _b, updateId) => h.executeUpdate(finalizeJourney, { updateId }),
+  exit: (h, _b, updateId) => h.executeUpdate(exitJourney, { updateId }),
+  pay: (h, body: PayStep, updateId) => h.executeUpdate(payJourney, { args: [body], updateId }),
+  cancel: (h, body: CancelStep, updateId) => h.executeUpdate(cancelJourney, { args: [body], updateId }),
 };
 
 export function journeysRouter({ temporal, config }: { temporal: Client; config: Config }): Router {
@@ -192,22 +177,23 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
   });
 
   // Steps are workflow updates: a synchronous answer, and a validator that refuses a wrong state.
-  for (const [name, step] of Object.entries(STEPS) as Array<[JourneyStep, (typeof STEPS)[JourneyStep]]>) {
+  for (const name of JOURNEY_STEPS) {
+    const schemas: { body: z.ZodType; answer: z.ZodType } = STEP_SCHEMAS[name];
     router.post(`/journeys/:id/${name}`, async (req, res) => {
       const handle = handleFor(req, res);
-      const body = parseInput(step.body, req.body ?? {}, 'body');
+      const body = parseInput(schemas.body, req.body ?? {}, 'body');
       const key = req.get('Idempotency-Key');
       if (key !== undefined) parseInput(IdempotencyKey, key, 'header', 'Idempotency-Key');
       // With an Idempotency-Key, a retried step returns the first answer instead of running again.
       const updateId = key ? `${name}-${sha256(key).slice(0, 16)}` : undefined;
       const answer = await calls.step(async () => {
         try {
-          return await step.run(handle, body as never, updateId);
+          return await STEP_UPDATES[name](handle, body as never, updateId);
         } catch (err) {
           throw await stepProblem(err, handle, name);
         }
       });
-      respond(res, step.answer, answer);
+      respond(res, schemas.answer, answer);
     });
   }
 
