@@ -23,6 +23,8 @@ const BY_FAILURE_TYPE: Record<FailureType, { status: number; title: string }> = 
   [FailureType.TransactionExpired]: { status: 409, title: 'Transaction expired' },
   [FailureType.CurrencyNotAccepted]: { status: 422, title: 'Payment method cannot take this currency' },
   [FailureType.NotPayableHere]: { status: 422, title: 'Not payable through parkflow' },
+  [FailureType.PaymentWindowClosed]: { status: 409, title: 'Payment window closed' },
+  [FailureType.CredentialRejected]: { status: 503, title: "Operator refused parkflow's credential" },
 };
 
 /** How long a client should wait before retrying after a 503. */

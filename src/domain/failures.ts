@@ -23,6 +23,10 @@ export const FailureType = {
   CurrencyNotAccepted: 'CurrencyNotAccepted',
   /** The operator takes this payment itself (e.g. a LinkC OSA partner's stay): parkflow cannot. */
   NotPayableHere: 'NotPayableHere',
+  /** The operator refused our own credential (Ector's API key) even after re-reading it: operators must rotate it. */
+  CredentialRejected: 'CredentialRejected',
+  /** The operator's payment window has passed (Ector's 60 minutes from creation): the booking can no longer be paid. */
+  PaymentWindowClosed: 'PaymentWindowClosed',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -36,4 +40,6 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.TransactionExpired,
   FailureType.CurrencyNotAccepted,
   FailureType.NotPayableHere,
+  FailureType.CredentialRejected,
+  FailureType.PaymentWindowClosed,
 ];
