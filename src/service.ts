@@ -7,6 +7,7 @@ import { type Config } from './config';
 import { SecretBox } from './domain/sealed';
 import { listen, type Listening } from './sandbox/harness';
 import { startSandboxes, type RunningSandboxes } from './sandbox';
+import { ensureSchedules } from './temporal/schedules';
 import { createWorker } from './worker';
 
 // parkflow's own processes on one Temporal: the simulators (when enabled), the worker and the API.
@@ -49,6 +50,10 @@ export async function startService(
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
       });
+      // Not fatal: journeys run without it; the zones then wait for `npm run schedules`.
+      await ensureSchedules(temporal, config, logger).catch((err: unknown) =>
+        logger.error({ err }, 'could not set up the Temporal schedules'),
+      );
     }
     if (config.PARKFLOW_ROLE === 'worker') return { temporal, sandboxes, stop };
 

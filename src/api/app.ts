@@ -11,6 +11,7 @@ import { tenantOfKey } from '../domain/tenants';
 import { openApiDocument } from './openapi';
 import { HttpProblem, sendProblem } from './problem';
 import { accountsRouter } from './routes/accounts';
+import { ectorRouter } from './routes/ector';
 import { journeysRouter } from './routes/journeys';
 import { webhooksRouter } from './routes/webhooks';
 
@@ -83,7 +84,7 @@ export function createApp(deps: ApiDeps): express.Express {
     next();
   });
   app.use('/v1', express.json({ limit: '64kb', type: JSON_TYPES }));
-  app.use('/v1', accountsRouter(deps), journeysRouter(deps));
+  app.use('/v1', accountsRouter(deps), journeysRouter(deps), ectorRouter(deps));
 
   // A route that exists with other methods: 405 naming them (OPTIONS answers them).
   for (const [path, methods] of routeMethods(spec)) {

@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@aste
 import { z } from 'zod';
 import { OPERATORS } from '../registry/operators';
 import { JOURNEY_STEPS, type JourneyStep } from '../workflows/messages';
+import { EctorQuote, EctorQuoteQuery, EctorZoneList } from './ector-schemas';
 import {
   Account,
   AccountId,
@@ -242,6 +243,34 @@ export function openApiDocument() {
     operationId: 'paymentReturn',
     summary: "Where a processor's hosted page sends the driver back (a landing page)",
     responses: { 200: html('Landing page') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/ector/zones',
+    operationId: 'listEctorZones',
+    summary: "Ector's zones (airports, stations) with their services and prices, refreshed once a day",
+    description:
+      'Served from parkflow’s cache, which a Temporal Schedule refreshes every night; refreshedAt says when. ' +
+      'Right after a fresh install the first load may still be under way: 503 with Retry-After.',
+    security,
+    responses: {
+      200: json(EctorZoneList, 'The cached zones', {
+        links: { quoteEctorParking: { operationId: 'quoteEctorParking', parameters: { zoneId: '$response.body#/zones/0/id' } } },
+      }),
+      ...problems(401, 429, 503),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/ector/quotes',
+    operationId: 'quoteEctorParking',
+    summary: "Ector's price and availability for a stay (passed through)",
+    description:
+      'The zone must be one of GET /v1/ector/zones; startAt must be in the future and before endAt (422 naming the field otherwise). ' +
+      "A time without an offset is the zone's local time; one the clocks skip (spring forward) is 422.",
+    security,
+    request: { query: EctorQuoteQuery },
+    responses: { 200: json(EctorQuote, 'The quote: the parking price and each service’s'), ...problems(400, 401, 422, 429, 503) },
   });
   registry.registerPath({
     method: 'get',

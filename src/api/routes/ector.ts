@@ -1,0 +1,54 @@
+import { type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Router } from 'express';
+import { type Config } from '../../config';
+import { FailureType } from '../../domain/failures';
+import { resolveInZone } from '../../domain/zoned-time';
+import { ectorClient } from '../../registry/operators';
+import { EctorQuote, EctorQuoteQuery, EctorZoneList } from '../ector-schemas';
+import { EctorZoneCache } from '../ector-zone-cache';
+import { HttpProblem, parseInput, type FieldError } from '../problem';
+import { respond } from '../respond';
+import { TemporalCalls } from '../temporal-calls';
+import { problemForFailure } from '../temporal-errors';
+
+export function ectorRouter({ temporal, config }: { temporal: Client; config: Config }): Router {
+  const router = Router();
+  const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
+  const zones = new EctorZoneCache(temporal, calls);
+  const ector = ectorClient(config);
+
+  router.get('/ector/zones', async (_req, res) => {
+    respond(res, EctorZoneList, await zones.all());
+  });
+
+  router.get('/ector/quotes', async (req, res) => {
+    const query = parseInput(EctorQuoteQuery, req.query, 'query');
+    const zone = await zones.find(query.zoneId);
+    if (!zone) throw quoteRefused([{ field: 'zoneId', message: 'unknown zone (GET /v1/ector/zones lists them)' }]);
+    const errors: FieldError[] = [];
+    const startAt = resolveInZone(query.startAt, zone.timeZone);
+    const endAt = resolveInZone(query.endAt, zone.timeZone);
+    if (!startAt.ok) errors.push({ field: 'startAt', message: startAt.reason });
+    if (!endAt.ok) errors.push({ field: 'endAt', message: endAt.reason });
+    if (startAt.ok && startAt.ms <= Date.now()) errors.push({ field: 'startAt', message: 'is in the past' });
+    if (startAt.ok && endAt.ok && endAt.ms <= startAt.ms) errors.push({ field: 'endAt', message: 'must be after startAt' });
+    if (errors.length > 0 || !startAt.ok || !endAt.ok) throw quoteRefused(errors);
+
+    try {
+      respond(res, EctorQuote, await ector.quote({ zoneId: zone.id, startAt: startAt.iso, endAt: endAt.iso }));
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure)) throw err;
+      // Our list is a day old at most: a zone Ector no longer knows is the caller's to change.
+      if (err.type === FailureType.UpstreamNotFound)
+        throw quoteRefused([{ field: 'zoneId', message: 'unknown to Ector (no longer offered)' }]);
+      throw problemForFailure(err);
+    }
+  });
+
+  return router;
+}
+
+function quoteRefused(errors: FieldError[]): HttpProblem {
+  return new HttpProblem(422, 'Quote not possible as asked', 'correct the fields named in errors', errors, 'invalid-quote');
+}

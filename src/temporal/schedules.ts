@@ -1,0 +1,74 @@
+import {
+  type Client,
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  WorkflowNotFoundError,
+  type ScheduleOptions,
+} from '@temporalio/client';
+import { type Logger } from 'pino';
+import { ECTOR_ZONE_CACHE_ID, ECTOR_ZONES_SCHEDULE_ID } from '../workflows/ector-zone-messages';
+import { refreshEctorZones } from '../workflows/ector-zones';
+
+// parkflow's Schedules, created by every worker at start (and by `npm run schedules` against a
+// cluster): creating one that exists is harmless, so any number of workers may run this at once.
+
+type ScheduleLogger = Pick<Logger, 'info' | 'warn'>;
+
+/** Ector's zones, refreshed every night at 04:00 Paris time (seed 004: "updated once a day"). */
+export function ectorZonesSchedule(taskQueue: string): ScheduleOptions {
+  return {
+    scheduleId: ECTOR_ZONES_SCHEDULE_ID,
+    spec: { calendars: [{ hour: 4, minute: 0, comment: 'once a day, at night' }], timezone: 'Europe/Paris' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: refreshEctorZones,
+      workflowId: ECTOR_ZONES_SCHEDULE_ID,
+      taskQueue,
+      args: [],
+    },
+    // A missed night (Temporal down at 04:00) is caught up when it is back within the day.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+  };
+}
+
+export async function ensureSchedules(client: Client, config: { TEMPORAL_TASK_QUEUE: string }, logger?: ScheduleLogger): Promise<void> {
+  await ensureEctorZonesSchedule(client, config.TEMPORAL_TASK_QUEUE, logger);
+}
+
+async function ensureEctorZonesSchedule(client: Client, taskQueue: string, logger?: ScheduleLogger): Promise<void> {
+  const options = ectorZonesSchedule(taskQueue);
+  const handle = client.schedule.getHandle(options.scheduleId);
+  // The first run right away: a fresh install has its zones at once, not after the next 04:00. Not
+  // `state.triggerImmediately`: that run is ALLOW_ALL, which the Schedule does not count as running,
+  // so a second worker's SKIP trigger would start another beside it.
+  const trigger = () => handle.trigger(ScheduleOverlapPolicy.SKIP);
+  try {
+    await client.schedule.create(options);
+    await trigger();
+    logger?.info({ scheduleId: options.scheduleId }, 'schedule created; the first Ector zone refresh runs now');
+    return;
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  const { action } = await handle.describe();
+  if (action.type === 'startWorkflow' && action.taskQueue !== taskQueue) {
+    // Its runs would wait on a queue no worker polls any more.
+    await handle.update((previous) => ({ ...previous, action: options.action }));
+    logger?.warn({ scheduleId: options.scheduleId, from: action.taskQueue, to: taskQueue }, 'schedule moved to this task queue');
+  }
+  if (!(await isRunning(client, ECTOR_ZONE_CACHE_ID))) {
+    // Created before, but the cache never filled (the first fetch failed, or the process stopped
+    // before its trigger) or was ended: refresh now. SKIP: not beside a refresh under way.
+    await trigger();
+    logger?.info({ scheduleId: options.scheduleId }, 'no Ector zone cache yet: refresh triggered (skipped if one is under way)');
+  }
+}
+
+async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
