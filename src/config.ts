@@ -87,6 +87,9 @@ const ConfigSchema = BaseConfigSchema.extend(slices).superRefine((c, ctx) => {
     const message = "must be NETOPIA's key in production, not the simulator's";
     ctx.addIssue({ code: 'custom', path: ['MOBILPAY_PUBLIC_KEY_PEM'], message });
   }
+  if (c.NODE_ENV === 'production' && !c.ECTOR_API_KEY_FILE && c.ECTOR_API_KEY === 'sandbox-ector-api-key') {
+    ctx.addIssue({ code: 'custom', path: ['ECTOR_API_KEY'], message: "must be Ector's key in production (or set ECTOR_API_KEY_FILE)" });
+  }
   if (c.NODE_ENV === 'production' && c.PARKFLOW_ROLE !== 'worker' && c.API_KEYS.some((k) => k.key === 'dev-api-key')) {
     ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'must not contain the development key in production' });
   }

@@ -31,6 +31,8 @@ const operatorEnv = {
   LINKC_BASE_URL: 'https://linkc.example',
   LINKC_USUARIO: 'integrator',
   LINKC_SENHA: 'password',
+  ECTOR_BASE_URL: 'https://api.ectorparking.example',
+  ECTOR_API_KEY: 'ector-key',
   MOBILPAY_BASE_URL: 'https://secure.sandbox.netopia-payments.example',
   MOBILPAY_API_KEY: 'api-key',
   MOBILPAY_POS_SIGNATURE: 'AAAA-BBBB-CCCC-DDDD-EEEE',

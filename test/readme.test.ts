@@ -11,7 +11,7 @@ import { API_KEY, startStack, type Stack } from './support/stack';
 // Other ```sh blocks (npm install, npm test) are not run.
 
 /** The walkthroughs that must stay in the README (and runnable). */
-const WALKTHROUGHS = ['A Parking+Plus journey with curl', 'A LinkC journey (pay at exit)'];
+const WALKTHROUGHS = ['A Parking+Plus journey with curl', 'A LinkC journey (pay at exit)', 'An Ector journey (a prepaid airport booking)'];
 /** Longest a block may run: its waits poll for at most 2 minutes each, but here the journeys poll every 200 ms. */
 const BLOCK_TIMEOUT_MS = 90_000;
 

@@ -25,7 +25,7 @@ describe('the provider registry', () => {
     for (const row of OPERATORS) {
       const request = CreateJourneyRequest.parse(row.example);
       expect(request.provider).toBe(row.provider);
-      expect(journeyStart(request, ctx)).toMatchObject({ workflowType: row.workflow.name, input: { requestHash: 'hash' } });
+      expect(journeyStart(request, ctx, config)).toMatchObject({ workflowType: row.workflow.name, input: { requestHash: 'hash' } });
     }
   });
 

@@ -11,7 +11,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 test('there are recorded histories of every workflow type', () => {
   const types = files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name);
-  expect(new Set(types)).toEqual(new Set(['parkingPlusJourney', 'parkingPlusAccount', 'payment', 'linkcJourney']));
+  expect(new Set(types)).toEqual(new Set(['parkingPlusJourney', 'parkingPlusAccount', 'payment', 'linkcJourney', 'ectorJourney']));
 });
 
 test.each(files)('%s replays against the current workflow code', async (file) => {

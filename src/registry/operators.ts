@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { createEctorActivities } from '../activities/ector/activities';
+import { EctorClient } from '../activities/ector/client';
+import { SERVICE_CODES } from '../activities/ector/wire';
+import { createEctorZoneActivities } from '../activities/ector/zones';
 import { createLinkcActivities } from '../activities/linkc/activities';
 import { LinkcClient } from '../activities/linkc/client';
 import { AccountWorkflowVault } from '../activities/parkingplus/account-vault';
@@ -8,9 +13,10 @@ import { sessionBeforeReset } from '../activities/parkingplus/reset-lookup';
 import { TokenSource } from '../activities/tokens';
 import { SecretBox } from '../domain/sealed';
 import { ACCOUNT_ID } from '../domain/tenants';
+import { createEctorSandbox } from '../sandbox/ector/app';
 import { createLinkcSandbox } from '../sandbox/linkc/app';
 import { createParkingPlusSandbox } from '../sandbox/parkingplus/app';
-import { linkcJourney, parkingPlusJourney } from '../workflows';
+import { ectorJourney, linkcJourney, parkingPlusJourney } from '../workflows';
 import { plate, port, url } from './fields';
 import { operatorRow, type JourneyContext, type RowConfig, type UnionToIntersection } from './rows';
 
@@ -156,7 +162,116 @@ export const LINKC = operatorRow({
   fieldNames: { parceiro_id: 'parceiroId' },
 });
 
-export const OPERATORS = [PARKINGPLUS, LINKC] as const;
+// Ector (France): a prepaid airport booking, paid through our own processors within 60 minutes of
+// its creation, then marked paid at Ector.
+
+/** ISO 8601: an instant (with an offset or Z), or a wall-clock time in the zone's own time zone. */
+const ZONED_DATE_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,3})?)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?$/;
+const zonedDateTime = z.string().trim().regex(ZONED_DATE_TIME, 'an ISO 8601 datetime');
+
+export const EctorJourneyRequest = z
+  .object({
+    provider: z.literal('ector'),
+    zoneId: z.string().trim().min(1).max(64).meta({ example: 'CDG', description: 'A zone id from GET /v1/ector/zones.' }),
+    startAt: zonedDateTime.meta({
+      example: '2027-07-23T18:05:00+02:00',
+      description: "With an offset or Z: that instant. Without: the zone's local time (a time the clocks skip is refused).",
+    }),
+    endAt: zonedDateTime.meta({ example: '2027-07-30T09:00:00+02:00' }),
+    services: z
+      .array(z.enum(SERVICE_CODES))
+      .max(SERVICE_CODES.length)
+      .refine((codes) => new Set(codes).size === codes.length, 'each service once')
+      .default([]),
+    contact: z
+      .object({
+        firstName: z.string().trim().min(1).max(100),
+        lastName: z.string().trim().min(1).max(100),
+        email: z.email().meta({ pattern: z.regexes.email.source, example: 'driver@example.com' }),
+        phone: z.string().trim().min(1).max(32).meta({ example: '+33612345678', description: 'E.164, or a French national number.' }),
+      })
+      .strict(),
+    car: z
+      .object({
+        plate,
+        brand: z.string().trim().min(1).max(50).optional(),
+        model: z.string().trim().min(1).max(50).optional(),
+        color: z.string().trim().min(1).max(30).optional(),
+      })
+      .strict(),
+  })
+  .strict()
+  .meta({ id: 'EctorJourneyRequest' });
+
+const ectorConfig = z.object({
+  ECTOR_BASE_URL: url.default('http://127.0.0.1:4050'),
+  ECTOR_API_KEY: z.string().min(1).default('sandbox-ector-api-key'),
+  /** A file holding the key (a mounted secret): read at every call, so a rotated key needs no restart. */
+  ECTOR_API_KEY_FILE: z.string().min(1).optional(),
+  /** Ector's payment window from a booking's creation (seed: 60 minutes). */
+  ECTOR_PAYMENT_WINDOW_SECONDS: z.coerce.number().int().positive().default(3600),
+  SANDBOX_ECTOR_PORT: port.default(4050),
+  /** The simulator's window; the journey's own when unset. */
+  SANDBOX_ECTOR_PAYMENT_WINDOW_SECONDS: z.coerce.number().int().positive().optional(),
+});
+
+export function ectorClient(config: RowConfig<typeof ectorConfig>): EctorClient {
+  const file = config.ECTOR_API_KEY_FILE;
+  return new EctorClient({
+    baseUrl: config.ECTOR_BASE_URL,
+    apiKey: () => (file ? readFileSync(file, 'utf8').trim() : config.ECTOR_API_KEY),
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  });
+}
+
+export const ECTOR = operatorRow({
+  provider: 'ector',
+  request: EctorJourneyRequest,
+  example: {
+    provider: 'ector',
+    zoneId: 'CDG',
+    startAt: '2027-07-23T18:05:00+02:00',
+    endAt: '2027-07-30T09:00:00+02:00',
+    services: ['covered_parking', 'cancellation_insurance'],
+    contact: { firstName: 'Camille', lastName: 'Martin', email: 'camille@example.com', phone: '+33612345678' },
+    car: { plate: 'AB-123-CD', brand: 'Renault', model: 'Clio' },
+  },
+  workflow: ectorJourney,
+  steps: ['pay', 'cancel'],
+  input: (request, { requestHash, polling, processors, timeZone }, config) => ({
+    booking: {
+      zoneId: request.zoneId,
+      timeZone: timeZone ?? 'Europe/Paris',
+      startAt: request.startAt,
+      endAt: request.endAt,
+      services: request.services,
+      contact: request.contact,
+      car: request.car,
+    },
+    requestHash,
+    polling,
+    processors,
+    paymentWindowMs: config.ECTOR_PAYMENT_WINDOW_SECONDS * 1000,
+  }),
+  config: ectorConfig,
+  activities: (config, { temporal }) => {
+    const client = ectorClient(config);
+    return { ...createEctorActivities({ client }), ...createEctorZoneActivities({ client, temporal }) };
+  },
+  simulator: {
+    name: 'Ector',
+    port: (config) => config.SANDBOX_ECTOR_PORT,
+    create: (config) =>
+      createEctorSandbox({
+        apiKey: config.ECTOR_API_KEY_FILE ? readFileSync(config.ECTOR_API_KEY_FILE, 'utf8').trim() : config.ECTOR_API_KEY,
+        paymentWindowSeconds: config.SANDBOX_ECTOR_PAYMENT_WINDOW_SECONDS ?? config.ECTOR_PAYMENT_WINDOW_SECONDS,
+        dataDir: config.DATA_DIR,
+      }).app,
+  },
+  fieldNames: { zone_id: 'zoneId', start_at: 'startAt', end_at: 'endAt', 'contact.phone': 'contact.phone', services: 'services' },
+});
+
+export const OPERATORS = [PARKINGPLUS, LINKC, ECTOR] as const;
 
 type Operator = (typeof OPERATORS)[number];
 export type JourneyRequest = z.output<Operator['request']>;
@@ -173,12 +288,12 @@ export interface JourneyStart {
 }
 
 /** The workflow a journey request starts, and its input. */
-export function journeyStart(request: JourneyRequest, ctx: JourneyContext): JourneyStart {
+export function journeyStart(request: JourneyRequest, ctx: JourneyContext, config: RowConfig<z.ZodObject>): JourneyStart {
   const row = OPERATORS.find((r) => r.provider === request.provider)!;
   // The row is the request's own (same provider): its builders take this request.
   return {
     workflowType: row.workflow.name,
-    input: row.input(request as never, ctx),
+    input: row.input(request as never, ctx, config as never),
     accountId: row.accountId?.(request as never),
   };
 }

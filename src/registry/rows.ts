@@ -22,6 +22,8 @@ export interface JourneyContext {
   requestHash: string;
   polling: { firstMs: number; maxMs: number };
   processors: ProcessorTerms;
+  /** The IANA time zone of the place the journey is at, when the API resolved it (Ector's zone). */
+  timeZone?: string;
 }
 
 export interface OperatorRow<P extends Provider, Request extends z.ZodObject, Input, Slice extends z.ZodObject, Activities extends object> {
@@ -33,7 +35,7 @@ export interface OperatorRow<P extends Provider, Request extends z.ZodObject, In
   workflow: (input: Input) => Promise<JourneyView>;
   /** The steps its journeys take after the start (each a workflow update). */
   steps: readonly JourneyStep[];
-  input(request: z.output<Request>, ctx: JourneyContext): Input;
+  input(request: z.output<Request>, ctx: JourneyContext, config: RowConfig<Slice>): Input;
   /** The linked account the journey needs, if any. */
   accountId?(request: z.output<Request>): string;
   config: Slice;

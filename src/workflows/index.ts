@@ -3,3 +3,5 @@ export { parkingPlusAccount } from './parkingplus-account';
 export { parkingPlusJourney } from './parkingplus-journey';
 export { linkcJourney } from './linkc-journey';
 export { payment } from './payment';
+export { ectorJourney } from './ector-journey';
+export { ectorZoneCache, refreshEctorZones } from './ector-zones';

@@ -100,6 +100,43 @@ describe('hosted payment pages in Chromium', () => {
     expect(stack.linkc.stays.get('77001234')!.pagoMinor).toBe(toMinorUnits(started.body.amount.value));
   });
 
+  test('a whole Ector journey through HTTP: book, pay in Chromium before the deadline, marked paid at Ector', async () => {
+    await eventually(async () => ((await stack.api('/v1/ector/zones')).status === 200 ? true : undefined), 30_000, 'the zone cache');
+    const day = (n: number) => new Date(Date.now() + n * 24 * 3600_000).toISOString().slice(0, 10);
+    const started = await stack.api('/v1/journeys', {
+      headers: { 'idempotency-key': randomUUID() },
+      body: {
+        provider: 'ector',
+        zoneId: 'ORY',
+        startAt: `${day(3)}T07:30:00`,
+        endAt: `${day(10)}T22:00:00`,
+        services: ['covered_parking'],
+        contact: { firstName: 'Lucie', lastName: 'Bernard', email: 'lucie@example.com', phone: '+33 6 98 76 54 32' },
+        car: { plate: 'GH-456-JK' },
+      },
+    });
+    expect(started.body).toMatchObject({ state: 'awaiting_payment', amount: { currency: 'EUR' } });
+    const pay = await stack.api(`/v1/journeys/${started.body.id}/pay`, { body: { method: 'mobilpay' } });
+    answers.push(JSON.stringify(started.body), JSON.stringify(pay.body));
+    const page = await browser.newPage();
+    try {
+      await page.goto(pay.body.redirectUrl);
+      await page.fill('#card_number', '9900004810225098');
+      await page.fill('#cvv', '111');
+      await page.click('#pay');
+      expect(await page.textContent('#result')).toBe('Payment approved');
+    } finally {
+      await page.close();
+    }
+    const paid = await eventually(async () => {
+      const view = (await stack.api(`/v1/journeys/${started.body.id}`)).body;
+      return view.state === 'paid' ? view : undefined;
+    });
+    answers.push(JSON.stringify(paid));
+    expect(paid.payment).toMatchObject({ status: 'captured', method: 'mobilpay', amount: started.body.amount });
+    expect(stack.ector.bookings.get(started.body.upstream.bookingId)!.status).toBe('paid');
+  });
+
   test('no card number in any history, log line or answer', async () => {
     const histories = [];
     for await (const item of stack.service.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` }).intoHistories()) histories.push(item);

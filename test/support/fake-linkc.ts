@@ -114,6 +114,8 @@ export class FakePayments {
   readonly orders = new Map<string, { amountMinor: number; currency: string; state: 'pending' | 'in_review' | 'captured' | 'declined'; capturedAt?: number; refundedMinor: number }>();
   readonly refunds: Array<{ orderId: string; amount: string }> = [];
   readonly opened: Array<{ orderId: string; amount: string; method: string }> = [];
+  /** How long an order takes a card after it is opened, closed or not (an EPX TAC: 4 hours); 0 = not once closed. */
+  payableForMs?: number;
 
   /** The driver pays on the hosted page at `atMs` (the processor's clock). */
   capture(orderId: string, atMs: number): void {
@@ -131,7 +133,7 @@ export class FakePayments {
     openPaymentOrder: async (order: { orderId: string; method: string; amount: { value: string; currency: string } }) => {
       this.opened.push({ orderId: order.orderId, amount: order.amount.value, method: order.method });
       if (!this.orders.has(order.orderId)) this.orders.set(order.orderId, { amountMinor: toMinorUnits(order.amount.value), currency: order.amount.currency, state: 'pending', refundedMinor: 0 });
-      return { processorRef: `ref-${order.orderId}`, redirectUrl: `https://pay.example/${order.orderId}` };
+      return { processorRef: `ref-${order.orderId}`, redirectUrl: `https://pay.example/${order.orderId}`, payableForMs: this.payableForMs };
     },
     paymentStatus: async (order: { orderId: string }) => {
       const o = this.orders.get(order.orderId);
@@ -145,9 +147,10 @@ export class FakePayments {
         capturedAt: o.capturedAt === undefined ? undefined : new Date(o.capturedAt).toISOString(),
       };
     },
-    closePaymentOrder: async (order: { orderId: string }) => {
+    closePaymentOrder: async (order: { orderId: string; method?: string }) => {
       const o = this.orders.get(order.orderId);
-      if (o?.state === 'pending') o.state = 'declined';
+      // Like the real ones: MobilPay cancels the order; an EPX TAC cannot be withdrawn, it runs out.
+      if (o?.state === 'pending' && order.method !== 'epx') o.state = 'declined';
     },
     refundPayment: async (order: { orderId: string; keep: string }) => {
       const o = this.orders.get(order.orderId)!;

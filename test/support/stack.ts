@@ -5,6 +5,7 @@ import { requireBinary } from '../../scripts/temporal-binaries';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { listen, type Listening } from '../../src/sandbox/harness';
+import { createEctorSandbox, type EctorSandbox } from '../../src/sandbox/ector/app';
 import { createEpxSandbox, type EpxSandbox } from '../../src/sandbox/epx/app';
 import { createLinkcSandbox, type LinkcSandbox } from '../../src/sandbox/linkc/app';
 import { createMobilPaySandbox, type MobilPaySandbox } from '../../src/sandbox/mobilpay/app';
@@ -17,6 +18,8 @@ import { workflowBundle } from './temporal';
 export const API_KEY = 'e2e-test-api-key';
 /** A second backend service: it must not see the first one's journeys. */
 export const OTHER_API_KEY = 'e2e-other-backend-key';
+/** The key the Ector simulator takes (and rotates away from in tests). */
+export const ECTOR_API_KEY = 'e2e-ector-api-key';
 
 /** The real thing on one machine: Temporal dev server, simulator, worker and API on free ports. */
 export interface Stack {
@@ -28,6 +31,7 @@ export interface Stack {
   mobilPay: MobilPaySandbox;
   epx: EpxSandbox;
   linkc: LinkcSandbox;
+  ector: EctorSandbox;
   /** Every line the service logged (at debug level). */
   logs: string[];
   /** Every answer `api` got, to check against /openapi.json. */
@@ -41,7 +45,7 @@ export interface Stack {
   restart(): Promise<void>;
 }
 
-type StackOptions = { linkcTransactionValiditySeconds?: number; dataDir?: string };
+type StackOptions = { linkcTransactionValiditySeconds?: number; ectorPaymentWindowSeconds?: number; dataDir?: string };
 
 export async function startStack(overrides: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   const env = await TestWorkflowEnvironment.createLocal({
@@ -63,6 +67,7 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
     mobilPay: () => createMobilPaySandbox({ notifyRetry: { attempts: 3, delayMs: 100 }, dataDir }),
     epx: () => createEpxSandbox({ dataDir }),
     linkc: () => createLinkcSandbox({ transactionValiditySeconds: options.linkcTransactionValiditySeconds, dataDir }),
+    ector: () => createEctorSandbox({ apiKey: ECTOR_API_KEY, paymentWindowSeconds: options.ectorPaymentWindowSeconds, dataDir }),
   };
   const parkingPlus = simulators.parkingPlus();
   let parkingPlusServer = await listen(parkingPlus.app, 0);
@@ -72,6 +77,8 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
   let epxServer = await listen(epx.app, 0);
   const linkc = simulators.linkc();
   let linkcServer = await listen(linkc.app, 0);
+  const ector = simulators.ector();
+  let ectorServer = await listen(ector.app, 0);
   const apiPort = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -82,6 +89,9 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
     MOBILPAY_BASE_URL: mobilPayServer.url,
     EPX_BASE_URL: epxServer.url,
     LINKC_BASE_URL: linkcServer.url,
+    ECTOR_BASE_URL: ectorServer.url,
+    ECTOR_API_KEY,
+    ...(options.ectorPaymentWindowSeconds ? { ECTOR_PAYMENT_WINDOW_SECONDS: String(options.ectorPaymentWindowSeconds) } : {}),
     API_PORT: String(apiPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     API_KEYS: `e2e:${API_KEY},other:${OTHER_API_KEY}`,
@@ -122,18 +132,19 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
     mobilPay,
     epx,
     linkc,
+    ector,
     logs,
     api,
     responses,
     contractViolations: async () => contractViolations((await api('/openapi.json')).body, responses),
     stop: async () => {
       await service.stop();
-      await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close(), linkcServer.close()]);
+      await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close(), linkcServer.close(), ectorServer.close()]);
       await env.teardown();
     },
     restart: async () => {
       await service.stop();
-      await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close(), linkcServer.close()]);
+      await Promise.all([parkingPlusServer.close(), mobilPayServer.close(), epxServer.close(), linkcServer.close(), ectorServer.close()]);
       stack.parkingPlus = simulators.parkingPlus();
       stack.parkingPlusServer = parkingPlusServer = await listen(stack.parkingPlus.app, parkingPlusServer.port);
       stack.mobilPay = simulators.mobilPay();
@@ -142,6 +153,8 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
       epxServer = await listen(stack.epx.app, epxServer.port);
       stack.linkc = simulators.linkc();
       linkcServer = await listen(stack.linkc.app, linkcServer.port);
+      stack.ector = simulators.ector();
+      ectorServer = await listen(stack.ector.app, ectorServer.port);
       stack.service = service = await startService(config, logger, { workflowBundle: await workflowBundle() });
     },
   };

@@ -38,7 +38,9 @@ import {
   JourneyState,
   JourneyTenant,
 } from '../../workflows/search-attributes';
+import { EctorZoneCache } from '../ector-zone-cache';
 import { canonicalJson, InFlight, sha256 } from '../idempotency';
+import { prepareJourneyRequest } from '../journey-requests';
 import { HttpProblem, parseInput } from '../problem';
 import { respond } from '../respond';
 import { CreateJourneyRequest, IdempotencyKey, Journey, JourneyList, ListJourneysQuery, STEP_SCHEMAS } from '../schemas';
@@ -62,6 +64,7 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
   const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
   const polling = { firstMs: config.JOURNEY_POLL_FIRST_MS, maxMs: config.JOURNEY_POLL_MAX_MS };
   const processors = processorTerms(config);
+  const zones = new EctorZoneCache(temporal, calls);
 
   /** The caller's own journey: the tenant is part of the id, so another tenant's is as unknown as none. */
   const handleFor = (req: Request, res: Response) => {
@@ -80,8 +83,10 @@ export function journeysRouter({ temporal, config }: { temporal: Client; config:
     parseInput(IdempotencyKey, key, 'header', 'Idempotency-Key');
     const request = parseInput(CreateJourneyRequest, req.body, 'body');
     const tenant = res.locals.tenant as string;
+    // The hash is of the body as sent: the same body is the same request, whenever it comes.
     const requestHash = sha256(canonicalJson(request));
-    const start = journeyStart(request, { requestHash, polling, processors });
+    const prepared = await prepareJourneyRequest(request, { zones });
+    const start = journeyStart(prepared.request, { requestHash, polling, processors, timeZone: prepared.timeZone }, config);
     const workflowId = journeyIdFor(tenant, key);
     // The same body always maps to the same update id, which Temporal deduplicates.
     const updateId = `start-${requestHash.slice(0, 16)}`;
