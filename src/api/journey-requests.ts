@@ -37,17 +37,30 @@ async function prepareEctorBooking(request: z.output<typeof EctorJourneyRequest>
   for (const code of request.services) {
     if (!zone.services.some((s) => s.code === code)) errors.push({ field: 'services', message: `${code} is not offered at ${zone.name}` });
   }
-  const startAt = resolveInZone(request.startAt, zone.timeZone);
-  const endAt = resolveInZone(request.endAt, zone.timeZone);
-  if (!startAt.ok) errors.push({ field: 'startAt', message: startAt.reason });
-  if (!endAt.ok) errors.push({ field: 'endAt', message: endAt.reason });
-  if (startAt.ok && startAt.ms <= Date.now()) errors.push({ field: 'startAt', message: 'is in the past' });
-  if (startAt.ok && endAt.ok && endAt.ms <= startAt.ms) errors.push({ field: 'endAt', message: 'must be after startAt' });
-  if (errors.length > 0 || !startAt.ok || !endAt.ok) throw invalidBooking(errors);
+  const times = stayTimes(request.startAt, request.endAt, zone.timeZone);
+  errors.push(...times.errors);
+  if (errors.length > 0 || !times.ok) throw invalidBooking(errors);
   return {
-    request: { ...request, startAt: startAt.iso, endAt: endAt.iso, contact: { ...request.contact, phone: phone! } },
+    request: { ...request, startAt: times.startAt, endAt: times.endAt, contact: { ...request.contact, phone: phone! } },
     timeZone: zone.timeZone,
   };
+}
+
+/** A stay's start and end as instants in the zone's time: the start not past, the end after it. */
+export function stayTimes(
+  startAt: string,
+  endAt: string,
+  timeZone: string,
+): { ok: true; startAt: string; endAt: string; errors: [] } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const start = resolveInZone(startAt, timeZone);
+  const end = resolveInZone(endAt, timeZone);
+  if (!start.ok) errors.push({ field: 'startAt', message: start.reason });
+  if (!end.ok) errors.push({ field: 'endAt', message: end.reason });
+  if (start.ok && start.ms <= Date.now()) errors.push({ field: 'startAt', message: 'is in the past' });
+  if (start.ok && end.ok && end.ms <= start.ms) errors.push({ field: 'endAt', message: 'must be after startAt' });
+  if (errors.length > 0 || !start.ok || !end.ok) return { ok: false, errors };
+  return { ok: true, startAt: start.iso, endAt: end.iso, errors: [] };
 }
 
 function invalidBooking(errors: FieldError[]): HttpProblem {

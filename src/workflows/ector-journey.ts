@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   sleep,
@@ -19,7 +18,7 @@ import { Journey } from './journey';
 import { cancelJourney, getJourney, payJourney, type JourneyView } from './messages';
 import { PaymentCollection, type CollectionState } from './payment-collection';
 import { paymentChanged } from './payment-messages';
-import { applicationFailureOf, asHandlerFailure } from './support';
+import { applicationFailureOf, asHandlerFailure, continueAsNewWhenLong } from './support';
 
 // Ector, a prepaid airport booking: quote → create the booking (Ector's 60-minute payment window
 // starts) → the driver pays through our own processor by the payment deadline → POST …/pay to
@@ -327,13 +326,10 @@ export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyVie
     showPayment();
   }
 
-  /** A journey waiting long continues as new before its history grows large. */
+  /** A long wait continues as new before its history grows large. */
   async function continueIfLong(): Promise<void> {
-    const info = workflowInfo();
-    if (info.historyLength < (input.historyLimit ?? DEFAULT_HISTORY_LIMIT) && !info.continueAsNewSuggested) return;
-    await condition(() => allHandlersFinished() && !collection.needsReading);
-    const next = makeContinueAsNewFunc<typeof ectorJourney>({ memo: info.memo, typedSearchAttributes: info.typedSearchAttributes });
-    await next({ ...input, resume: state });
+    const drained = () => allHandlersFinished() && !collection.needsReading;
+    await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }]);
   }
 }
 

@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -18,7 +17,7 @@ import { Journey } from './journey';
 import { cancelJourney, exitJourney, getJourney, payJourney, type JourneyView } from './messages';
 import { PaymentCollection, type CollectionState } from './payment-collection';
 import { paymentChanged } from './payment-messages';
-import { applicationFailureOf, asHandlerFailure, backoff } from './support';
+import { applicationFailureOf, asHandlerFailure, backoff, continueAsNewWhenLong } from './support';
 
 // LinkC, pay at exit: look the stay up → nothing due: leave by validade_datahora; something due:
 // collect it through our own processor (MobilPay or EPX) → register it with LinkC with its
@@ -344,12 +343,9 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     }
   }
 
-  /** A long wait (days in the yard, an unpaid stay) continues as new before its history grows large. */
+  /** A long wait continues as new before its history grows large. */
   async function continueIfLong(): Promise<void> {
-    const info = workflowInfo();
-    if (info.historyLength < (input.historyLimit ?? DEFAULT_HISTORY_LIMIT) && !info.continueAsNewSuggested) return;
-    await condition(() => allHandlersFinished() && !collection.needsReading);
-    const next = makeContinueAsNewFunc<typeof linkcJourney>({ memo: info.memo, typedSearchAttributes: info.typedSearchAttributes });
-    await next({ ...input, resume: state });
+    const drained = () => allHandlersFinished() && !collection.needsReading;
+    await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }]);
   }
 }

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, log, makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures';
 
 /** A FIFO lock built on a promise chain: deterministic, so safe in workflow code. */
@@ -50,4 +50,22 @@ export function backoff(firstMs: number, maxMs: number): () => number {
     next = Math.min(next * 2, maxMs);
     return current;
   };
+}
+
+/**
+ * A workflow that waits long continues as new (same memo and search attributes) before its
+ * history grows large: once it passes `limit` events or the server suggests it, and once
+ * `drained` holds (its handlers finished, nothing half-read).
+ */
+export async function continueAsNewWhenLong<Args extends unknown[]>(
+  limit: number,
+  drained: () => boolean,
+  args: () => Args,
+): Promise<void> {
+  const info = workflowInfo();
+  if (info.historyLength < limit && !info.continueAsNewSuggested) return;
+  await condition(drained);
+  await makeContinueAsNewFunc<(...a: Args) => Promise<unknown>>({ memo: info.memo, typedSearchAttributes: info.typedSearchAttributes })(
+    ...args(),
+  );
 }

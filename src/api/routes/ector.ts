@@ -3,10 +3,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import { type Config } from '../../config';
 import { FailureType } from '../../domain/failures';
-import { resolveInZone } from '../../domain/zoned-time';
 import { ectorClient } from '../../registry/operators';
 import { EctorQuote, EctorQuoteQuery, EctorZoneList } from '../ector-schemas';
 import { EctorZoneCache } from '../ector-zone-cache';
+import { stayTimes } from '../journey-requests';
 import { HttpProblem, parseInput, type FieldError } from '../problem';
 import { respond } from '../respond';
 import { TemporalCalls } from '../temporal-calls';
@@ -26,17 +26,11 @@ export function ectorRouter({ temporal, config }: { temporal: Client; config: Co
     const query = parseInput(EctorQuoteQuery, req.query, 'query');
     const zone = await zones.find(query.zoneId);
     if (!zone) throw quoteRefused([{ field: 'zoneId', message: 'unknown zone (GET /v1/ector/zones lists them)' }]);
-    const errors: FieldError[] = [];
-    const startAt = resolveInZone(query.startAt, zone.timeZone);
-    const endAt = resolveInZone(query.endAt, zone.timeZone);
-    if (!startAt.ok) errors.push({ field: 'startAt', message: startAt.reason });
-    if (!endAt.ok) errors.push({ field: 'endAt', message: endAt.reason });
-    if (startAt.ok && startAt.ms <= Date.now()) errors.push({ field: 'startAt', message: 'is in the past' });
-    if (startAt.ok && endAt.ok && endAt.ms <= startAt.ms) errors.push({ field: 'endAt', message: 'must be after startAt' });
-    if (errors.length > 0 || !startAt.ok || !endAt.ok) throw quoteRefused(errors);
+    const times = stayTimes(query.startAt, query.endAt, zone.timeZone);
+    if (!times.ok) throw quoteRefused(times.errors);
 
     try {
-      respond(res, EctorQuote, await ector.quote({ zoneId: zone.id, startAt: startAt.iso, endAt: endAt.iso }));
+      respond(res, EctorQuote, await ector.quote({ zoneId: zone.id, startAt: times.startAt, endAt: times.endAt }));
     } catch (err) {
       if (!(err instanceof ApplicationFailure)) throw err;
       // Our list is a day old at most: a zone Ector no longer knows is the caller's to change.
