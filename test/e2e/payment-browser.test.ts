@@ -81,21 +81,7 @@ describe('hosted payment pages in Chromium', () => {
     expect(started.body.state).toBe('awaiting_payment');
     const pay = await stack.api(`/v1/journeys/${started.body.id}/pay`, { body: { method: 'mobilpay' } });
     answers.push(JSON.stringify(started.body), JSON.stringify(pay.body));
-    const page = await browser.newPage();
-    try {
-      await page.goto(pay.body.redirectUrl);
-      await page.fill('#card_number', '9900004810225098');
-      await page.fill('#cvv', '111');
-      await page.click('#pay');
-      expect(await page.textContent('#result')).toBe('Payment approved');
-    } finally {
-      await page.close();
-    }
-    const paid = await eventually(async () => {
-      const view = (await stack.api(`/v1/journeys/${started.body.id}`)).body;
-      return view.state === 'paid' ? view : undefined;
-    });
-    answers.push(JSON.stringify(paid));
+    const paid = await payInChromium(pay.body.redirectUrl, started.body.id);
     expect(paid.payment).toMatchObject({ status: 'captured', method: 'mobilpay' });
     expect(stack.linkc.stays.get('77001234')!.pagoMinor).toBe(toMinorUnits(started.body.amount.value));
   });
@@ -118,21 +104,7 @@ describe('hosted payment pages in Chromium', () => {
     expect(started.body).toMatchObject({ state: 'awaiting_payment', amount: { currency: 'EUR' } });
     const pay = await stack.api(`/v1/journeys/${started.body.id}/pay`, { body: { method: 'mobilpay' } });
     answers.push(JSON.stringify(started.body), JSON.stringify(pay.body));
-    const page = await browser.newPage();
-    try {
-      await page.goto(pay.body.redirectUrl);
-      await page.fill('#card_number', '9900004810225098');
-      await page.fill('#cvv', '111');
-      await page.click('#pay');
-      expect(await page.textContent('#result')).toBe('Payment approved');
-    } finally {
-      await page.close();
-    }
-    const paid = await eventually(async () => {
-      const view = (await stack.api(`/v1/journeys/${started.body.id}`)).body;
-      return view.state === 'paid' ? view : undefined;
-    });
-    answers.push(JSON.stringify(paid));
+    const paid = await payInChromium(pay.body.redirectUrl, started.body.id);
     expect(paid.payment).toMatchObject({ status: 'captured', method: 'mobilpay', amount: started.body.amount });
     expect(stack.ector.bookings.get(started.body.upstream.bookingId)!.status).toBe('paid');
   });
@@ -163,6 +135,26 @@ describe('hosted payment pages in Chromium', () => {
     for (const { card } of cases) expect(books.includes(card)).toBe(false);
   });
 });
+
+/** The driver pays on MobilPay's page in Chromium with the accepted sandbox card; the journey then reaches `paid`. */
+async function payInChromium(redirectUrl: string, journeyId: string) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(redirectUrl);
+    await page.fill('#card_number', '9900004810225098');
+    await page.fill('#cvv', '111');
+    await page.click('#pay');
+    expect(await page.textContent('#result')).toBe('Payment approved');
+  } finally {
+    await page.close();
+  }
+  const paid = await eventually(async () => {
+    const view = (await stack.api(`/v1/journeys/${journeyId}`)).body;
+    return view.state === 'paid' ? view : undefined;
+  });
+  answers.push(JSON.stringify(paid));
+  return paid;
+}
 
 function payloadText(value: unknown): string {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
