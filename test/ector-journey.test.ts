@@ -265,6 +265,24 @@ describe('Ector journey (time-skipping)', () => {
     });
   });
 
+  test('cancel while a pay is still opening its order: the order is closed once open, a capture on it refunded', async () => {
+    await run(async ({ payments, start }) => {
+      const { handle } = await start();
+      let release!: () => void;
+      payments.openGate = new Promise<void>((resolve) => (release = resolve));
+      const paying = handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      await env.sleep(1_000);
+      const cancelled = await handle.executeUpdate(cancelJourney, { args: [{}] });
+      expect(cancelled.state).toBe('cancelled');
+      release();
+      const view = await paying;
+      payments.capture(view.paymentId, await env.currentTimeMs()); // the driver pays on the page that did open
+      await handle.result();
+      await env.sleep(5 * MINUTE);
+      expect(payments.heldMinor()).toBe(0);
+    });
+  });
+
   test('a quote without room fails the start: no booking is created', async () => {
     await run(async ({ ector, start }) => {
       ector.available = false;

@@ -116,6 +116,8 @@ export class FakePayments {
   readonly opened: Array<{ orderId: string; amount: string; method: string }> = [];
   /** How long an order takes a card after it is opened, closed or not (an EPX TAC: 4 hours); 0 = not once closed. */
   payableForMs?: number;
+  /** While set, opening an order waits for it (a processor slow to answer the order's creation). */
+  openGate?: Promise<void>;
 
   /** The driver pays on the hosted page at `atMs` (the processor's clock). */
   capture(orderId: string, atMs: number): void {
@@ -131,6 +133,7 @@ export class FakePayments {
 
   readonly activities = {
     openPaymentOrder: async (order: { orderId: string; method: string; amount: { value: string; currency: string } }) => {
+      await this.openGate;
       this.opened.push({ orderId: order.orderId, amount: order.amount.value, method: order.method });
       if (!this.orders.has(order.orderId)) this.orders.set(order.orderId, { amountMinor: toMinorUnits(order.amount.value), currency: order.amount.currency, state: 'pending', refundedMinor: 0 });
       return { processorRef: `ref-${order.orderId}`, redirectUrl: `https://pay.example/${order.orderId}`, payableForMs: this.payableForMs };
