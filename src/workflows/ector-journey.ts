@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -67,8 +66,6 @@ const records = proxyActivities<EctorActivities>({
   retry: { ...retry, maximumInterval: '5m', nonRetryableErrorTypes: [FailureType.UpstreamNotFound] },
 });
 
-/** A journey's end waits for its handlers before superseding and refunding (a pay opening an order when a cancel lands). */
-const END_AFTER_HANDLERS_PATCH = 'ector-end-after-handlers';
 const DEFAULT_WINDOW_MS = 60 * 60_000;
 const DEFAULT_HISTORY_LIMIT = 5_000;
 /** Time kept between the driver's payment deadline and Ector's, to mark the booking paid. */
@@ -205,15 +202,12 @@ export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyVie
     else await stay();
   }
 
-  // Whatever ended the journey, keep exactly what Ector booked. A pay still opening its order
-  // finishes first, so the order it opens is superseded too (journeys before the patch did not wait).
-  const handlersFirst = patched(END_AFTER_HANDLERS_PATCH);
-  if (handlersFirst) await condition(allHandlersFinished);
+  // Whatever ended the journey, keep exactly what Ector booked.
   await collection.supersede();
   await collection.refundDownTo(state.booked ? totalMinor() : 0, state.booked ? 'more than the booking costs' : 'not booked by Ector');
   showPayment();
   journey.setDeadline('paymentDueAt', undefined);
-  if (!handlersFirst) await condition(allHandlersFinished);
+  await condition(allHandlersFinished);
   return journey.view;
 
   /** Until the payment deadline: wait for the driver's payment; once it is held, tell Ector. */

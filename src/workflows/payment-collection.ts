@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, getExternalWorkflowHandle, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { PaymentAttemptActivities } from '../activities/payment-attempts';
 import type { PaymentActivities } from '../activities/payments';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
@@ -57,6 +57,8 @@ const { openPaymentAttempt } = proxyActivities<PaymentAttemptActivities>({
   scheduleToCloseTimeout: '75s',
   retry,
 });
+/** An attempt that finishes opening after its journey ended is superseded (before, it stayed open until its deadline). */
+const SUPERSEDE_OPENED_LATE_PATCH = 'collection-supersede-opened-late';
 const { paymentStatus, refundPayment } = proxyActivities<PaymentActivities>({ startToCloseTimeout: '20s', retry });
 
 export class PaymentCollection {
@@ -65,6 +67,8 @@ export class PaymentCollection {
   private readonly unread = new Set<string>();
   /** A read of the processors' records is under way: what is held is about to change. */
   private reading = 0;
+  /** The journey has ended: no attempt opens any more, and one that was opening is superseded once open. */
+  private ended = false;
 
   constructor(
     readonly state: CollectionState,
@@ -122,7 +126,8 @@ export class PaymentCollection {
    */
   pay(method: PaymentMethod, amount: () => Money, dueAt: () => string): Promise<PaymentView> {
     return this.lock.run(async () => {
-      await condition(() => this.reading === 0 && !this.needsReading);
+      await condition(() => this.ended || (this.reading === 0 && !this.needsReading));
+      if (this.ended) throw ApplicationFailure.nonRetryable('the journey has ended: nothing more to pay', FailureType.WrongState);
       const open = this.open;
       if (open) {
         this.validate(method, open.view.amount!.currency);
@@ -147,6 +152,8 @@ export class PaymentCollection {
           polling: this.settings.polling,
         });
         entry.view.redirectUrl = opened.redirectUrl;
+        // The journey ended while the order was being opened (a cancel, an expiry): close it now.
+        if (this.ended && patched(SUPERSEDE_OPENED_LATE_PATCH)) await this.supersede();
       } catch (err) {
         const failure = asHandlerFailure(err);
         Object.assign(entry.view, { status: 'declined', reason: failure.message });
@@ -233,6 +240,7 @@ export class PaymentCollection {
 
   /** The journey no longer wants the open attempt: its order is closed; money that lands is refunded. */
   async supersede(): Promise<void> {
+    this.ended = true;
     const open = this.open;
     if (!open?.view.redirectUrl) return;
     await getExternalWorkflowHandle(paymentWorkflowId(open.view.paymentId))
