@@ -10,10 +10,12 @@ import { type SecretBox } from '../domain/sealed';
 import { tenantOfKey } from '../domain/tenants';
 import { openApiDocument } from './openapi';
 import { HttpProblem, sendProblem } from './problem';
+import { EctorZoneCache } from './ector-zone-cache';
 import { accountsRouter } from './routes/accounts';
 import { ectorRouter } from './routes/ector';
 import { journeysRouter } from './routes/journeys';
 import { webhooksRouter } from './routes/webhooks';
+import { TemporalCalls } from './temporal-calls';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
@@ -25,8 +27,16 @@ export interface ApiDeps {
   logger: Logger;
 }
 
-export function createApp(deps: ApiDeps): express.Express {
-  const { config, temporal, logger } = deps;
+/** What the routers share: one way to call Temporal, one zone cache. */
+export interface RouterDeps extends ApiDeps {
+  calls: TemporalCalls;
+  zones: EctorZoneCache;
+}
+
+export function createApp(apiDeps: ApiDeps): express.Express {
+  const { config, temporal, logger } = apiDeps;
+  const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
+  const deps: RouterDeps = { ...apiDeps, calls, zones: new EctorZoneCache(temporal, calls) };
   const app = express();
   const spec = openApiDocument();
   app.disable('x-powered-by');

@@ -1,20 +1,11 @@
 import { z } from 'zod';
+import { zonedDateTime } from '../registry/operators';
 import { Journey } from './schemas';
 
 // Ector's zones and quotes as GET /v1/ector/zones and /v1/ector/quotes answer them.
 
 // The same instance as schemas.ts's Money (private there): one Money component in /openapi.json.
 const Money = Journey.shape.amount.unwrap();
-
-/** An ISO 8601 datetime: an instant (offset or Z), or a wall-clock time in the zone's own time zone. */
-const ZonedDateTime = z
-  .string()
-  .trim()
-  // [0-9], not \d, and no flags: fuzzers read the published pattern with Unicode digits and without the flags.
-  .regex(
-    /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,3})?)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?$/,
-    'an ISO 8601 datetime',
-  );
 
 export const EctorService = z
   .object({
@@ -48,11 +39,11 @@ export const EctorZoneList = z
 export const EctorQuoteQuery = z
   .object({
     zoneId: z.string().trim().min(1).max(64).meta({ example: 'CDG', description: 'A zone id from GET /v1/ector/zones.' }),
-    startAt: ZonedDateTime.meta({
+    startAt: zonedDateTime.meta({
       example: '2030-07-23T18:05:00+02:00',
       description: "With an offset or Z: that instant. Without: the zone's local time (a time the clocks skip is refused).",
     }),
-    endAt: ZonedDateTime.meta({ example: '2030-07-30T09:00:00+02:00' }),
+    endAt: zonedDateTime.meta({ example: '2030-07-30T09:00:00+02:00' }),
   })
   .strict();
 export type EctorQuoteQuery = z.infer<typeof EctorQuoteQuery>;

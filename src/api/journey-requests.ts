@@ -38,8 +38,8 @@ async function prepareEctorBooking(request: z.output<typeof EctorJourneyRequest>
     if (!zone.services.some((s) => s.code === code)) errors.push({ field: 'services', message: `${code} is not offered at ${zone.name}` });
   }
   const times = stayTimes(request.startAt, request.endAt, zone.timeZone);
-  errors.push(...times.errors);
-  if (errors.length > 0 || !times.ok) throw invalidBooking(errors);
+  if ('errors' in times) errors.push(...times.errors);
+  if (errors.length > 0 || 'errors' in times) throw invalidBooking(errors);
   return {
     request: { ...request, startAt: times.startAt, endAt: times.endAt, contact: { ...request.contact, phone: phone! } },
     timeZone: zone.timeZone,
@@ -47,11 +47,7 @@ async function prepareEctorBooking(request: z.output<typeof EctorJourneyRequest>
 }
 
 /** A stay's start and end as instants in the zone's time: the start not past, the end after it. */
-export function stayTimes(
-  startAt: string,
-  endAt: string,
-  timeZone: string,
-): { ok: true; startAt: string; endAt: string; errors: [] } | { ok: false; errors: FieldError[] } {
+export function stayTimes(startAt: string, endAt: string, timeZone: string): { startAt: string; endAt: string } | { errors: FieldError[] } {
   const errors: FieldError[] = [];
   const start = resolveInZone(startAt, timeZone);
   const end = resolveInZone(endAt, timeZone);
@@ -59,8 +55,8 @@ export function stayTimes(
   if (!end.ok) errors.push({ field: 'endAt', message: end.reason });
   if (start.ok && start.ms <= Date.now()) errors.push({ field: 'startAt', message: 'is in the past' });
   if (start.ok && end.ok && end.ms <= start.ms) errors.push({ field: 'endAt', message: 'must be after startAt' });
-  if (errors.length > 0 || !start.ok || !end.ok) return { ok: false, errors };
-  return { ok: true, startAt: start.iso, endAt: end.iso, errors: [] };
+  if (errors.length > 0 || !start.ok || !end.ok) return { errors };
+  return { startAt: start.iso, endAt: end.iso };
 }
 
 function invalidBooking(errors: FieldError[]): HttpProblem {

@@ -46,7 +46,8 @@ export function problemForFailure(failure: ApplicationFailure): HttpProblem {
   );
 }
 
-export function temporalUnavailable(detail = 'the workflow service did not answer in time; try again'): HttpProblem {
+function temporalUnavailable(): HttpProblem {
+  const detail = 'the workflow service did not answer in time; try again';
   return new HttpProblem(503, 'Temporarily unavailable', detail, undefined, 'temporarily-unavailable', RETRY_AFTER_SECONDS);
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { createEctorActivities } from '../activities/ector/activities';
 import { EctorClient } from '../activities/ector/client';
@@ -165,9 +166,12 @@ export const LINKC = operatorRow({
 // Ector (France): a prepaid airport booking, paid through our own processors within 60 minutes of
 // its creation, then marked paid at Ector.
 
-/** ISO 8601: an instant (with an offset or Z), or a wall-clock time in the zone's own time zone. */
+/**
+ * ISO 8601: an instant (with an offset or Z), or a wall-clock time in the zone's own time zone.
+ * [0-9], not \d, and no flags: fuzzers read the published pattern with Unicode digits and without flags.
+ */
 const ZONED_DATE_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,3})?)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?$/;
-const zonedDateTime = z.string().trim().regex(ZONED_DATE_TIME, 'an ISO 8601 datetime');
+export const zonedDateTime = z.string().trim().regex(ZONED_DATE_TIME, 'an ISO 8601 datetime');
 
 export const EctorJourneyRequest = z
   .object({
@@ -217,11 +221,9 @@ const ectorConfig = z.object({
 
 export function ectorClient(config: RowConfig<typeof ectorConfig>): EctorClient {
   const file = config.ECTOR_API_KEY_FILE;
-  return new EctorClient({
-    baseUrl: config.ECTOR_BASE_URL,
-    apiKey: () => (file ? readFileSync(file, 'utf8').trim() : config.ECTOR_API_KEY),
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-  });
+  // Read at every call, without blocking: a rotated secret file is taken at once.
+  const apiKey = async () => (file ? (await readFile(file, 'utf8')).trim() : config.ECTOR_API_KEY);
+  return new EctorClient({ baseUrl: config.ECTOR_BASE_URL, apiKey, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
 }
 
 export const ECTOR = operatorRow({
@@ -268,7 +270,7 @@ export const ECTOR = operatorRow({
         dataDir: config.DATA_DIR,
       }).app,
   },
-  fieldNames: { zone_id: 'zoneId', start_at: 'startAt', end_at: 'endAt', 'contact.phone': 'contact.phone', services: 'services' },
+  fieldNames: { zone_id: 'zoneId', start_at: 'startAt', end_at: 'endAt' },
 });
 
 export const OPERATORS = [PARKINGPLUS, LINKC, ECTOR] as const;

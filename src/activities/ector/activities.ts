@@ -1,6 +1,6 @@
-import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
+import { refuseIfPast } from '../deadline';
 import { toE164 } from '../../domain/phone';
 import { resolveInZone } from '../../domain/zoned-time';
 import { type Booking, type BookingRequest, type Car, type Contact, type Quote } from './booking';
@@ -35,9 +35,6 @@ class BoundedMap<V> {
   }
   delete(key: string): void {
     this.entries.delete(key);
-  }
-  get size(): number {
-    return this.entries.size;
   }
 }
 
@@ -150,13 +147,11 @@ export function createEctorActivities({ client }: { client: EctorClient }) {
      * through and its answer was lost: the booking as Ector has it now is the answer.
      */
     async payEctorBooking(input: { bookingId: string; payBy: string }): Promise<Booking> {
-      // The later of our clock and the server's (the attempt's scheduled time): never optimistic.
-      const now = Math.max(Date.now(), activityInfo().currentAttemptScheduledTimestampMs);
-      if (!(now < Date.parse(input.payBy)))
-        throw ApplicationFailure.nonRetryable(
-          `Ector's payment window closes at ${input.payBy}: the payment was not sent`,
-          FailureType.PaymentWindowClosed,
-        );
+      refuseIfPast(
+        input.payBy,
+        FailureType.PaymentWindowClosed,
+        `Ector's payment window closes at ${input.payBy}: the payment was not sent`,
+      );
       try {
         return await client.payBooking(input.bookingId);
       } catch (err) {

@@ -53,7 +53,7 @@ export class EctorClient {
   async listZones(): Promise<Zone[]> {
     const where = 'ector GET /v3/zones';
     const res = await this.send(where, { method: 'GET', path: '/v3/zones' });
-    return this.parse(ZonesAnswer, res, where).map((z) => ({
+    return parseUpstream(ZonesAnswer, res.body, where).map((z) => ({
       id: z.id,
       name: z.name,
       type: z.type,
@@ -67,7 +67,7 @@ export class EctorClient {
     const where = 'ector GET /v3/quotes';
     const query = new URLSearchParams({ zone_id: input.zoneId, start_at: input.startAt, end_at: input.endAt });
     const res = await this.send(where, { method: 'GET', path: `/v3/quotes?${query}` });
-    const q = this.parse(QuoteAnswer, res, where);
+    const q = parseUpstream(QuoteAnswer, res.body, where);
     return {
       zoneId: q.zone_id,
       startAt: q.start_at,
@@ -83,7 +83,7 @@ export class EctorClient {
     const where = 'ector GET /v3/bookings';
     const query = new URLSearchParams({ partner_reference: partnerReference });
     const res = await this.send(where, { method: 'GET', path: `/v3/bookings?${query}` });
-    return this.parse(BookingsAnswer, res, where).map(booking);
+    return parseUpstream(BookingsAnswer, res.body, where).map(booking);
   }
 
   /**
@@ -93,31 +93,27 @@ export class EctorClient {
   async createBooking(body: WireBookingRequest): Promise<{ booking: Booking; contactId: string; carId: string }> {
     const where = 'ector POST /v3/bookings';
     const res = await this.send(where, { method: 'POST', path: '/v3/bookings', body }, [201, 200]);
-    const answer = this.parse(BookingAnswer, res, where);
+    const answer = parseUpstream(BookingAnswer, res.body, where);
     return { booking: booking(answer), contactId: answer.contact_id, carId: answer.car_id };
   }
 
   async getBooking(id: string): Promise<Booking> {
     const where = 'ector GET /v3/bookings/{id}';
     const res = await this.send(where, { method: 'GET', path: `/v3/bookings/${encodeURIComponent(id)}` });
-    return booking(this.parse(BookingAnswer, res, where));
+    return booking(parseUpstream(BookingAnswer, res.body, where));
   }
 
   /** Marks the booking paid: 409 BOOKING_ALREADY_PAID and 422 BOOKING_EXPIRED are failures the caller reads. */
   async payBooking(id: string): Promise<Booking> {
     const where = 'ector POST /v3/bookings/{id}/pay';
     const res = await this.send(where, { method: 'POST', path: `/v3/bookings/${encodeURIComponent(id)}/pay`, body: {} });
-    return booking(this.parse(BookingAnswer, res, where));
+    return booking(parseUpstream(BookingAnswer, res.body, where));
   }
 
   async cancelBooking(id: string): Promise<Booking> {
     const where = 'ector POST /v3/bookings/{id}/cancel';
     const res = await this.send(where, { method: 'POST', path: `/v3/bookings/${encodeURIComponent(id)}/cancel`, body: {} });
-    return booking(this.parse(BookingAnswer, res, where));
-  }
-
-  private parse<S extends z.ZodType>(schema: S, res: UpstreamResponse, where: string): z.infer<S> {
-    return parseUpstream(schema, res.body, where);
+    return booking(parseUpstream(BookingAnswer, res.body, where));
   }
 
   /** One call with the current key; on a 401, the key read again and, if it changed, one more try. */

@@ -44,7 +44,6 @@ export type EctorZone = z.infer<typeof EctorZone>;
 export const ZonesAnswer = z.array(EctorZone);
 
 /** GET /v3/quotes?zone_id=&start_at=&end_at= */
-export const QuoteQuery = z.object({ zone_id: z.string().min(1), start_at: z.string().min(1), end_at: z.string().min(1) });
 export const QuoteAnswer = z.object({
   zone_id: z.string(),
   start_at: instant,

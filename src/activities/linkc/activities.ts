@@ -1,6 +1,5 @@
-import { activityInfo } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
+import { refuseIfPast } from '../deadline';
 import { type LinkcClient, type Stay, type StayLookup } from './client';
 
 export function createLinkcActivities({ client }: { client: LinkcClient }) {
@@ -16,14 +15,11 @@ export function createLinkcActivities({ client }: { client: LinkcClient }) {
      * unanswered registration from the stay's valor_pago instead.
      */
     async registerLinkcPayment(input: { transaction: { id: string; validUntil: string } }): Promise<{ registered: 'now' | 'already' }> {
-      // The later of our clock and the server's (the attempt's scheduled time): never optimistic.
-      const now = Math.max(Date.now(), activityInfo().currentAttemptScheduledTimestampMs);
-      if (now >= Date.parse(input.transaction.validUntil)) {
-        throw ApplicationFailure.nonRetryable(
-          'the transaction expired before it could be registered: not submitted',
-          FailureType.TransactionExpired,
-        );
-      }
+      refuseIfPast(
+        input.transaction.validUntil,
+        FailureType.TransactionExpired,
+        'the transaction expired before it could be registered: not submitted',
+      );
       const { registered } = await client.registerPayment(input.transaction.id);
       return { registered };
     },

@@ -12,13 +12,18 @@ import { accountIdFor, ownerOf } from '../../domain/tenants';
 import { HttpProblem, parseInput } from '../problem';
 import { respond } from '../respond';
 import { Account, CreateAccountRequest } from '../schemas';
-import { TemporalCalls } from '../temporal-calls';
+import { type TemporalCalls } from '../temporal-calls';
 import { problemForFailure } from '../temporal-errors';
 
-export function accountsRouter(deps: { temporal: Client; config: Config; parkingPlus: ParkingPlusClient; box: SecretBox }): Router {
-  const { temporal, config, parkingPlus, box } = deps;
+export function accountsRouter(deps: {
+  temporal: Client;
+  config: Config;
+  parkingPlus: ParkingPlusClient;
+  box: SecretBox;
+  calls: TemporalCalls;
+}): Router {
+  const { temporal, config, parkingPlus, box, calls } = deps;
   const router = Router();
-  const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
 
   router.post('/accounts', async (req, res) => {
     const request = parseInput(CreateAccountRequest, req.body, 'body');

@@ -1,21 +1,17 @@
-import { type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import { type Config } from '../../config';
 import { FailureType } from '../../domain/failures';
 import { ectorClient } from '../../registry/operators';
 import { EctorQuote, EctorQuoteQuery, EctorZoneList } from '../ector-schemas';
-import { EctorZoneCache } from '../ector-zone-cache';
+import { type EctorZoneCache } from '../ector-zone-cache';
 import { stayTimes } from '../journey-requests';
 import { HttpProblem, parseInput, type FieldError } from '../problem';
 import { respond } from '../respond';
-import { TemporalCalls } from '../temporal-calls';
 import { problemForFailure } from '../temporal-errors';
 
-export function ectorRouter({ temporal, config }: { temporal: Client; config: Config }): Router {
+export function ectorRouter({ config, zones }: { config: Config; zones: EctorZoneCache }): Router {
   const router = Router();
-  const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
-  const zones = new EctorZoneCache(temporal, calls);
   const ector = ectorClient(config);
 
   router.get('/ector/zones', async (_req, res) => {
@@ -27,7 +23,7 @@ export function ectorRouter({ temporal, config }: { temporal: Client; config: Co
     const zone = await zones.find(query.zoneId);
     if (!zone) throw quoteRefused([{ field: 'zoneId', message: 'unknown zone (GET /v1/ector/zones lists them)' }]);
     const times = stayTimes(query.startAt, query.endAt, zone.timeZone);
-    if (!times.ok) throw quoteRefused(times.errors);
+    if ('errors' in times) throw quoteRefused(times.errors);
 
     try {
       respond(res, EctorQuote, await ector.quote({ zoneId: zone.id, startAt: times.startAt, endAt: times.endAt }));

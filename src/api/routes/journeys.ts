@@ -38,13 +38,13 @@ import {
   JourneyState,
   JourneyTenant,
 } from '../../workflows/search-attributes';
-import { EctorZoneCache } from '../ector-zone-cache';
+import { type EctorZoneCache } from '../ector-zone-cache';
 import { canonicalJson, InFlight, sha256 } from '../idempotency';
 import { prepareJourneyRequest } from '../journey-requests';
 import { HttpProblem, parseInput } from '../problem';
 import { respond } from '../respond';
 import { CreateJourneyRequest, IdempotencyKey, Journey, JourneyList, ListJourneysQuery, STEP_SCHEMAS } from '../schemas';
-import { TemporalCalls } from '../temporal-calls';
+import { type TemporalCalls } from '../temporal-calls';
 import { isTemporalUnavailable, isUnknownStep, problemForTemporalError } from '../temporal-errors';
 
 const unknownJourney = () => new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
@@ -58,13 +58,21 @@ const STEP_UPDATES: { [S in JourneyStep]: (h: WorkflowHandle, body: never, updat
   cancel: (h, body: CancelStep, updateId) => h.executeUpdate(cancelJourney, { args: [body], updateId }),
 };
 
-export function journeysRouter({ temporal, config }: { temporal: Client; config: Config }): Router {
+export function journeysRouter({
+  temporal,
+  config,
+  calls,
+  zones,
+}: {
+  temporal: Client;
+  config: Config;
+  calls: TemporalCalls;
+  zones: EctorZoneCache;
+}): Router {
   const router = Router();
   const inFlight = new InFlight();
-  const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
   const polling = { firstMs: config.JOURNEY_POLL_FIRST_MS, maxMs: config.JOURNEY_POLL_MAX_MS };
   const processors = processorTerms(config);
-  const zones = new EctorZoneCache(temporal, calls);
 
   /** The caller's own journey: the tenant is part of the id, so another tenant's is as unknown as none. */
   const handleFor = (req: Request, res: Response) => {

@@ -26,8 +26,6 @@ import {
   type ZoneDefinition,
 } from './model';
 
-export { ZONES, parkingMinor, type CreationRequest, type StoredBooking, type StoredCar, type StoredContact, type ZoneDefinition };
-
 // Ector Partners API v3 simulator (seed 004; research §3; fidelity audit E-01…E-27).
 // Seed rules: the X-ECTOR-AUTHENTICATION key, renewable (a rotated key refuses the old one);
 // X-ECTOR-ENVIRONMENT must be "production" (case-insensitive) on every call, sandbox included;
