@@ -111,13 +111,30 @@ export class FakeLinkcClient {
 
 /** Processors that capture when the test says so, with the capture's time, holding money like a processor's books. */
 export class FakePayments {
-  readonly orders = new Map<string, { amountMinor: number; currency: string; state: 'pending' | 'in_review' | 'captured' | 'declined'; capturedAt?: number; refundedMinor: number }>();
+  readonly orders = new Map<
+    string,
+    {
+      amountMinor: number;
+      currency: string;
+      state: 'pending' | 'in_review' | 'captured' | 'declined';
+      capturedAt?: number;
+      refundedMinor: number;
+      /** Until when its page takes a card, closed or not (set when the processor reports a lifetime: an EPX TAC). */
+      payableUntil?: number;
+    }
+  >();
   readonly refunds: Array<{ orderId: string; amount: string }> = [];
   readonly opened: Array<{ orderId: string; amount: string; method: string }> = [];
   /** How long an order takes a card after it is opened, closed or not (an EPX TAC: 4 hours); 0 = not once closed. */
   payableForMs?: number;
   /** While set, opening an order waits for it (a processor slow to answer the order's creation). */
   openGate?: Promise<void>;
+
+  /** Whether the order's page still takes a card at `atMs`: open, or an EPX TAC closed but not yet run out. */
+  payable(orderId: string, atMs: number): boolean {
+    const o = this.orders.get(orderId);
+    return o?.state === 'pending' && (o.payableUntil === undefined || atMs < o.payableUntil);
+  }
 
   /** The driver pays on the hosted page at `atMs` (the processor's clock). */
   capture(orderId: string, atMs: number): void {
@@ -135,7 +152,14 @@ export class FakePayments {
     openPaymentOrder: async (order: { orderId: string; method: string; amount: { value: string; currency: string } }) => {
       await this.openGate;
       this.opened.push({ orderId: order.orderId, amount: order.amount.value, method: order.method });
-      if (!this.orders.has(order.orderId)) this.orders.set(order.orderId, { amountMinor: toMinorUnits(order.amount.value), currency: order.amount.currency, state: 'pending', refundedMinor: 0 });
+      if (!this.orders.has(order.orderId))
+        this.orders.set(order.orderId, {
+          amountMinor: toMinorUnits(order.amount.value),
+          currency: order.amount.currency,
+          state: 'pending',
+          refundedMinor: 0,
+          payableUntil: this.payableForMs === undefined ? undefined : Date.now() + this.payableForMs,
+        });
       return { processorRef: `ref-${order.orderId}`, redirectUrl: `https://pay.example/${order.orderId}`, payableForMs: this.payableForMs };
     },
     paymentStatus: async (order: { orderId: string }) => {
@@ -152,8 +176,9 @@ export class FakePayments {
     },
     closePaymentOrder: async (order: { orderId: string; method?: string }) => {
       const o = this.orders.get(order.orderId);
-      // Like the real ones: MobilPay cancels the order; an EPX TAC cannot be withdrawn, it runs out.
-      if (o?.state === 'pending' && order.method !== 'epx') o.state = 'declined';
+      // Like the real ones: MobilPay cancels the order; an EPX TAC cannot be withdrawn, it runs out (after the
+      // lifetime reported at opening; with none reported, the page takes nothing once closed).
+      if (o?.state === 'pending' && (order.method !== 'epx' || o.payableUntil === undefined)) o.state = 'declined';
     },
     refundPayment: async (order: { orderId: string; keep: string }) => {
       const o = this.orders.get(order.orderId)!;
