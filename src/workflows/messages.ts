@@ -88,3 +88,18 @@ export const cancelJourney = defineUpdate<JourneyView, [CancelRequest]>('cancel'
 export const getJourney = defineQuery<JourneyView, []>('journey');
 /** Sent by the account workflow when a journey waiting in needs_reauth can use the account again. */
 export const accountRelinked = defineSignal<[]>('accountRelinked');
+
+/**
+ * Look the journey up now instead of at the next poll: sent when a driver's browser comes back from a hosted page
+ * (Parking+Plus `return_url`, MobilPay and EPX return URLs) and by `POST /v1/journeys/{id}/refresh`. A hint only: the
+ * journey reads the upstream's and processors' records, and never looks more often than its floor (REFRESH_FLOOR_MS).
+ */
+export interface RefreshRequest {
+  /** Who asked: the return from a hosted page, or a backend. */
+  source: 'return' | 'backend';
+  /** The upstream order id a Parking+Plus return carried (its `return_url`'s `id`). */
+  orderId?: string;
+}
+export const refreshJourney = defineSignal<[RefreshRequest]>('refresh');
+/** A journey looks at most once per this interval, however many refreshes arrive. */
+export const REFRESH_FLOOR_MS = 1_000;
