@@ -11,9 +11,11 @@ import { tenantOfKey } from '../domain/tenants';
 import { openApiDocument } from './openapi';
 import { HttpProblem, sendProblem } from './problem';
 import { EctorZoneCache } from './ector-zone-cache';
+import { JourneyRefresher } from './journey-refresh';
 import { accountsRouter } from './routes/accounts';
 import { ectorRouter } from './routes/ector';
 import { journeysRouter } from './routes/journeys';
+import { returnsRouter } from './routes/returns';
 import { webhooksRouter } from './routes/webhooks';
 import { TemporalCalls } from './temporal-calls';
 
@@ -27,16 +29,18 @@ export interface ApiDeps {
   logger: Logger;
 }
 
-/** What the routers share: one way to call Temporal, one zone cache. */
+/** What the routers share: one way to call Temporal, one zone cache, one refresher. */
 export interface RouterDeps extends ApiDeps {
   calls: TemporalCalls;
   zones: EctorZoneCache;
+  refresher: JourneyRefresher;
 }
 
 export function createApp(apiDeps: ApiDeps): express.Express {
   const { config, temporal, logger } = apiDeps;
   const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
-  const deps: RouterDeps = { ...apiDeps, calls, zones: new EctorZoneCache(temporal, calls) };
+  const refresher = new JourneyRefresher(temporal, { deadlineMs: config.API_READ_DEADLINE_MS, logger });
+  const deps: RouterDeps = { ...apiDeps, calls, zones: new EctorZoneCache(temporal, calls), refresher };
   const app = express();
   const spec = openApiDocument();
   app.disable('x-powered-by');
@@ -55,8 +59,8 @@ export function createApp(apiDeps: ApiDeps): express.Express {
   app.get('/openapi.json', (_req, res) => void res.json(spec));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec));
 
-  // Processor notifications authenticate by signature, not by API key.
-  app.use('/v1', webhooksRouter(deps));
+  // Processor notifications authenticate by signature, not by API key; drivers' browsers come back with none.
+  app.use('/v1', webhooksRouter(deps), returnsRouter(deps));
 
   app.use('/v1', (req: Request, res: Response, next: NextFunction) => {
     const tenant = tenantOfKey(config.API_KEYS, req.get('X-API-Key') ?? '');

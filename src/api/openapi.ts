@@ -14,6 +14,7 @@ import {
   JourneyList,
   ListJourneysQuery,
   Problem,
+  RefreshAnswer,
   STEP_SCHEMAS,
 } from './schemas';
 
@@ -183,6 +184,21 @@ export function openApiDocument() {
   }
   registry.registerPath({
     method: 'post',
+    path: '/v1/journeys/{id}/refresh',
+    operationId: 'refreshJourney',
+    summary: 'Ask the journey to look at its operator and payment now, instead of at its next poll',
+    description:
+      'A hint, safe to repeat: the journey reads the operator’s and the processor’s records, at most once a second. ' +
+      'A driver’s return from a hosted payment page does the same by itself. Polling goes on as the backstop.',
+    security,
+    request: { params: journeyPath },
+    responses: {
+      202: json(RefreshAnswer, 'Asked'),
+      ...problems(401, 404, 409, 429, 503),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
     path: '/v1/webhooks/mobilpay',
     operationId: 'mobilpayNotification',
     summary: 'NETOPIA (MobilPay) IPN',
@@ -241,8 +257,17 @@ export function openApiDocument() {
     method: 'get',
     path: '/v1/payments/return',
     operationId: 'paymentReturn',
-    summary: "Where a processor's hosted page sends the driver back (a landing page)",
-    responses: { 200: html('Landing page') },
+    summary: "Where MobilPay's hosted page sends the driver back: the journey and its payment look now (a landing page)",
+    request: { query: z.object({ orderId: z.string().optional() }) },
+    responses: { 200: html('Landing page'), 429: html('Too many returns from this address') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/returns/parkingplus/{journeyId}',
+    operationId: 'parkingPlusReturn',
+    summary: "Parking+Plus's return_url: its pay page sends the driver back with the order's id; the journey looks now",
+    request: { params: z.object({ journeyId: z.string() }), query: z.object({ id: z.string().optional() }) },
+    responses: { 200: html('Landing page'), 429: html('Too many returns from this address') },
   });
   registry.registerPath({
     method: 'get',

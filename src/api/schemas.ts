@@ -80,11 +80,16 @@ const Money = z
 const SmartKey = z
   .object({
     kind: z.enum(['entrance', 'exit']),
-    accessCommand: z.string(),
+    accessCommand: z
+      .string()
+      .optional()
+      .meta({
+        description: 'The command that opens the barrier; absent when the parking is online-only (isOnline), where it cannot be used.',
+      }),
     validFrom: z.iso.datetime(),
     validUntil: z.iso.datetime(),
     remainingTries: z.number().int(),
-    isOnline: z.boolean(),
+    isOnline: z.boolean().meta({ description: 'The parking is “exclusively online” (Parking+Plus): its access command cannot be used.' }),
     accessPoints: z.array(z.string()),
   })
   .meta({ id: 'SmartKey' });
@@ -132,6 +137,15 @@ export const JourneySummary = z
   })
   .meta({ id: 'JourneySummary' });
 export const JourneyList = z.object({ journeys: z.array(JourneySummary) }).meta({ id: 'JourneyList' });
+
+export const RefreshAnswer = z
+  .object({
+    id: z.string(),
+    refresh: z.enum(['requested', 'coalesced']).meta({
+      description: 'requested: the journey looks now; coalesced: a look was asked for less than a second ago, it covers this one.',
+    }),
+  })
+  .meta({ id: 'RefreshAnswer' });
 
 export const Account = z
   .object({

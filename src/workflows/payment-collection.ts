@@ -5,7 +5,7 @@ import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { fromMinorUnits, toMinorUnits, type Money } from '../domain/money';
 import { type PaymentMethod, type ProcessorTerms } from '../domain/payment-methods';
 import { type PaymentView } from './messages';
-import { paymentOrderId, paymentWorkflowId, supersedePayment } from './payment-messages';
+import { paymentNotified, paymentOrderId, paymentWorkflowId, supersedePayment } from './payment-messages';
 import { asHandlerFailure, Lock } from './support';
 
 // Collecting a journey's money through our own processors, for any operator that is paid by us
@@ -236,6 +236,18 @@ export class PaymentCollection {
       entry.heldMinor -= refund;
       excess -= refund;
     }
+  }
+
+  /**
+   * A driver came back from the open attempt's page (or a backend asked): its workflow reads the processor now
+   * instead of at its next poll. A hint like a notification: the processor's record still decides.
+   */
+  async nudge(): Promise<void> {
+    const open = this.open;
+    if (!open?.view.redirectUrl) return;
+    await getExternalWorkflowHandle(paymentWorkflowId(open.view.paymentId))
+      .signal(paymentNotified)
+      .catch(() => undefined); // it has just ended: its report is on its way
   }
 
   /** The journey no longer wants the open attempt: its order is closed; money that lands is refunded. */

@@ -9,6 +9,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
+import rateLimit from 'express-rate-limit';
 import { type z } from 'zod';
 import { type Config } from '../../config';
 import { journeyIdFor, ownerOf } from '../../domain/tenants';
@@ -39,13 +40,17 @@ import {
   JourneyTenant,
 } from '../../workflows/search-attributes';
 import { type EctorZoneCache } from '../ector-zone-cache';
+import { type JourneyRefresher } from '../journey-refresh';
 import { canonicalJson, InFlight, sha256 } from '../idempotency';
 import { prepareJourneyRequest } from '../journey-requests';
-import { HttpProblem, parseInput } from '../problem';
+import { HttpProblem, parseInput, sendProblem } from '../problem';
 import { respond } from '../respond';
-import { CreateJourneyRequest, IdempotencyKey, Journey, JourneyList, ListJourneysQuery, STEP_SCHEMAS } from '../schemas';
+import { CreateJourneyRequest, IdempotencyKey, Journey, JourneyList, ListJourneysQuery, RefreshAnswer, STEP_SCHEMAS } from '../schemas';
 import { type TemporalCalls } from '../temporal-calls';
 import { isTemporalUnavailable, isUnknownStep, problemForTemporalError } from '../temporal-errors';
+
+/** A backend's refreshes per journey per minute: one a second is the most the journey takes. */
+const REFRESHES_PER_MINUTE = 60;
 
 const unknownJourney = () => new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
 
@@ -63,11 +68,13 @@ export function journeysRouter({
   config,
   calls,
   zones,
+  refresher,
 }: {
   temporal: Client;
   config: Config;
   calls: TemporalCalls;
   zones: EctorZoneCache;
+  refresher: JourneyRefresher;
 }): Router {
   const router = Router();
   const inFlight = new InFlight();
@@ -209,6 +216,29 @@ export function journeysRouter({
       respond(res, schemas.answer, answer);
     });
   }
+
+  // A hint, not a step: the journey looks now (at most once a second); repeating it is harmless.
+  router.post(
+    '/journeys/:id/refresh',
+    rateLimit({
+      windowMs: 60_000,
+      limit: REFRESHES_PER_MINUTE,
+      keyGenerator: (req, res) => `${res.locals.tenant as string}:${String(req.params.id)}`,
+      handler: (_req, res) =>
+        sendProblem(
+          res,
+          new HttpProblem(429, 'Too many refreshes', `at most ${REFRESHES_PER_MINUTE} a minute per journey`, undefined, undefined, 60),
+        ),
+    }),
+    async (req, res) => {
+      const handle = handleFor(req, res);
+      const outcome = await calls.read(() => refresher.refresh(handle.workflowId, { source: 'backend' }));
+      if (outcome === 'unknown-journey') throw unknownJourney();
+      if (outcome === 'ended')
+        throw new HttpProblem(409, 'The journey has ended', 'a finished journey has nothing to look at', undefined, 'journey-ended');
+      respond(res, RefreshAnswer, { id: handle.workflowId, refresh: outcome === 'signalled' ? 'requested' : 'coalesced' }, 202);
+    },
+  );
 
   /** What a failed step means to the caller: a step its operator does not take, a finished journey, or the failure. */
   async function stepProblem(err: unknown, handle: WorkflowHandle, step: JourneyStep): Promise<unknown> {

@@ -1,10 +1,10 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { escapeHtml } from '../../domain/html';
 import express, { Router } from 'express';
 import { type Logger } from 'pino';
 import { RedirectRejected, verifyEpxRedirect } from '../../activities/epx/client';
 import { IpnRejected, verifyNetopiaIpn } from '../../activities/mobilpay/ipn';
 import { type Config } from '../../config';
+import { landingPage } from '../landing-page';
 import { paymentNotified, paymentWorkflowId } from '../../workflows/payment-messages';
 
 // Processor notifications. Authenticated by their signature only (no API key), over the raw body.
@@ -59,11 +59,17 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
     } catch (err) {
       if (!(err instanceof RedirectRejected)) throw err;
       logger.warn({ processor: 'epx', reason: err.message }, 'notification rejected');
-      return void res.status(401).type('html').send(page('Payment result not accepted', 'This payment result could not be verified.'));
+      return void res
+        .status(401)
+        .type('html')
+        .send(landingPage('Payment result not accepted', 'This payment result could not be verified.'));
     }
     const orderId = fields.USER_DATA_1 ?? '';
     if (req.query.orderId !== undefined && req.query.orderId !== orderId) {
-      return void res.status(401).type('html').send(page('Payment result not accepted', 'This payment result belongs to another order.'));
+      return void res
+        .status(401)
+        .type('html')
+        .send(landingPage('Payment result not accepted', 'This payment result belongs to another order.'));
     }
     const delivery = await wake(orderId);
     logger.info({ processor: 'epx', orderId, delivery }, 'notification received');
@@ -73,20 +79,10 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
       .type('html')
       .send(
         approved
-          ? page('Payment received', 'Thank you: you can go back to the app.', 'approved')
-          : page('Payment declined', `${fields.AUTH_RESP_TEXT ?? 'Declined'} — you can try again from the app.`, 'declined'),
+          ? landingPage('Payment received', 'Thank you: you can go back to the app.', 'approved')
+          : landingPage('Payment declined', `${fields.AUTH_RESP_TEXT ?? 'Declined'} — you can try again from the app.`, 'declined'),
       );
   });
 
-  router.get('/payments/return', (_req, res) => {
-    res.type('html').send(page('Payment sent', 'You can go back to the app: it shows the result in a moment.'));
-  });
-
   return router;
-}
-
-function page(title: string, text: string, status = ''): string {
-  const head = `<meta charset="utf-8"><title>${escapeHtml(title)}</title>`;
-  const body = `<h1 id="result" data-status="${status}">${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`;
-  return `<!doctype html><html><head>${head}</head><body>${body}</body></html>`;
 }

@@ -1,0 +1,72 @@
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Logger } from 'pino';
+import { REFRESH_FLOOR_MS, refreshJourney, type RefreshRequest } from '../workflows/messages';
+import { paymentNotified, paymentWorkflowId } from '../workflows/payment-messages';
+
+// "Check now" for a journey: a driver's browser back from a hosted page, or a backend asking.
+// Only hints are sent — the journey and its payment workflow read the upstreams' records — so a
+// repeated or forged return changes no money. Repeats within the floor are answered without
+// signalling again (the journey keeps the same floor), so a flood of returns costs nothing.
+
+export type RefreshOutcome = 'signalled' | 'coalesced' | 'unknown-journey' | 'ended';
+
+/** The most journeys whose last refresh is remembered (oldest forgotten first). */
+const REMEMBERED = 10_000;
+
+export class JourneyRefresher {
+  private readonly lastSignalAt = new Map<string, number>();
+
+  constructor(
+    private readonly temporal: Client,
+    private readonly settings: { deadlineMs: number; logger: Logger },
+  ) {}
+
+  /** Asks the journey to look now (and, for a processor's order, its payment workflow to read the processor). */
+  async refresh(journeyId: string, request: RefreshRequest & { paymentOrderId?: string }): Promise<RefreshOutcome> {
+    const now = Date.now();
+    const last = this.lastSignalAt.get(journeyId);
+    if (last !== undefined && now - last < REFRESH_FLOOR_MS) return 'coalesced';
+    this.remember(journeyId, now);
+    const { paymentOrderId, ...hint } = request;
+    const deadline = Date.now() + this.settings.deadlineMs;
+    try {
+      if (paymentOrderId) await this.wake(paymentOrderId, deadline);
+      await this.temporal.withDeadline(deadline, () => this.temporal.workflow.getHandle(journeyId).signal(refreshJourney, hint));
+      return 'signalled';
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const exists = await this.temporal.withDeadline(deadline, () =>
+        this.temporal.workflow
+          .getHandle(journeyId)
+          .describe()
+          .then(
+            () => true,
+            (e: unknown) => (e instanceof WorkflowNotFoundError ? false : Promise.reject(e)),
+          ),
+      );
+      return exists ? 'ended' : 'unknown-journey';
+    }
+  }
+
+  /** The payment workflow reads its processor now; one that has ended has nothing left to read. */
+  private async wake(orderId: string, deadline: number): Promise<void> {
+    await this.temporal
+      .withDeadline(deadline, () => this.temporal.workflow.getHandle(paymentWorkflowId(orderId)).signal(paymentNotified))
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        this.settings.logger.debug({ orderId }, 'return for a payment that has ended');
+      });
+  }
+
+  private remember(journeyId: string, at: number): void {
+    this.lastSignalAt.delete(journeyId);
+    this.lastSignalAt.set(journeyId, at);
+    if (this.lastSignalAt.size > REMEMBERED) this.lastSignalAt.delete(this.lastSignalAt.keys().next().value!);
+  }
+}
+
+/** Our order ids are `<journey id>.<attempt>`: the journey an order belongs to. */
+export function journeyOfOrder(orderId: string): string | undefined {
+  const dot = orderId.lastIndexOf('.');
+  return dot > 0 && /^\d+$/.test(orderId.slice(dot + 1)) ? orderId.slice(0, dot) : undefined;
+}
