@@ -37,7 +37,7 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
   const where = `${req.upstream} ${req.method} ${req.path}`;
   let response: Response;
   try {
-    response = await fetch(new URL(req.path, req.baseUrl), {
+    response = await fetch(upstreamUrl(req.baseUrl, req.path), {
       method: req.method,
       headers: {
         accept: 'application/json',
@@ -75,6 +75,17 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
     });
   }
   return { status: response.status, body, text };
+}
+
+/**
+ * The request's path under the base URL's own path: a base of `https://host/api` or
+ * `https://host/api/` and `/payment/card/start` give `https://host/api/payment/card/start`
+ * (`new URL(path, base)` would drop `/api` for an absolute path). The path may carry a query.
+ */
+export function upstreamUrl(baseUrl: string, path: string): URL {
+  const base = new URL(baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  return new URL(`${prefix}/${path.replace(/^\/+/, '')}`, base.origin);
 }
 
 /** Parses an upstream answer; a shape we do not know is a non-retryable contract violation. */

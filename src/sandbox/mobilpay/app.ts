@@ -9,7 +9,8 @@ import { judgeNetopiaCard } from './cards';
 import { Notifier } from './notifier';
 import { SANDBOX_NETOPIA_PRIVATE_KEY } from './sandbox-keys';
 
-// Netopia Payments API v2 simulator (research §4b): card/start → hosted page → IPN, operation
+// Netopia Payments API v2 simulator (research §4b): card/start (refused field by field where the
+// Go SDK refuses it; a closed order's duplicate → 56 "Order closed") → hosted page → IPN, operation
 // status, credit (refund). Status codes: 1 new, 3 paid, 4 canceled, 8 credit, 11 error, 12 declined,
 // 13 in review (antifraud: decided later, approved → 3 or declined → 12, each with an IPN).
 
@@ -84,7 +85,8 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     status: order.status,
     amount: Number(fromMinorUnits(order.amountMinor)),
     currency: order.currency,
-    paymentURL: `${req.protocol}://${req.get('host')}/payment/card/page/${order.ntpID}`,
+    // Under the mount path too (NETOPIA live serves the API under /api/).
+    paymentURL: `${req.protocol}://${req.get('host')}${req.baseUrl}/payment/card/page/${order.ntpID}`,
     operationDate: new Date(clock.now()).toISOString(),
   });
 
@@ -98,28 +100,23 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     if (!authorized(req, res)) return;
     const order = req.body?.order;
     const config = req.body?.config;
-    const missing = ['orderID', 'amount', 'currency', 'posSignature'].filter((f) => order?.[f] === undefined);
-    if (!config?.notifyUrl) missing.push('config.notifyUrl');
-    if (missing.length)
-      return void res
-        .status(400)
-        .json({ error: { code: '400', message: 'Invalid request', details: missing.map((field) => ({ field, message: 'is required' })) } });
+    const refused = startRefusals(req.body);
+    if (refused.length)
+      return void res.status(400).json({
+        error: { code: '400', message: 'Invalid request', details: refused.map(({ field, message }) => ({ code: '400', field, message })) },
+      });
     if (order.posSignature !== posSignature) return void res.status(400).json({ error: { code: '400', message: 'Unknown POS signature' } });
     // Netopia takes the amount as a JSON number; two decimals survive the round trip.
     const amountMinor = Math.round(Number(order.amount) * 100);
     const existing = orders.get(String(order.orderID));
-    if (existing) {
-      if (existing.amountMinor !== amountMinor)
-        return void res.json({ error: { code: '99', message: 'There is another order with a different price' } });
-      return void res.json({ error: { code: '56', message: 'Duplicated Order ID' }, payment: paymentView(existing, req) });
-    }
+    if (existing) return void res.json(duplicateAnswer(existing, amountMinor, req));
     const created: NetopiaOrder = {
       orderID: String(order.orderID),
       ntpID: randomBytes(8).toString('hex'),
       posSignature,
       amountMinor,
       currency: String(order.currency),
-      description: String(order.description ?? ''),
+      description: String(order.description),
       status: 1,
       code: '101',
       message: 'Redirect user to payment page',
@@ -129,6 +126,22 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     orders.set(created.orderID, created);
     res.json({ error: { code: '101', message: 'Redirect user to payment page' }, payment: paymentView(created, req) });
   });
+
+  /**
+   * The same order id again (research §4b, R-51/R-52/R-58): another amount → 99; an order that can
+   * no longer take a card (paid, confirmed, canceled, credited, declined, in review) → 56 "Order
+   * closed" in exactly the documented shape (status 5 whatever the order's own status, no page);
+   * an order still new → 56 with its page again (PROPOSAL: the docs list 56 "duplicated Order ID"
+   * without a body; serving the page keeps a start whose answer was lost payable).
+   */
+  const duplicateAnswer = (existing: NetopiaOrder, amountMinor: number, req: Request) => {
+    if (existing.amountMinor !== amountMinor) return { error: { code: '99', message: 'There is another order with a different price' } };
+    if (existing.status !== 1) {
+      const { amount, currency, ntpID } = paymentView(existing, req);
+      return { customerAction: {}, error: { code: '56', message: 'Order closed' }, payment: { amount, currency, ntpID, status: 5 } };
+    }
+    return { error: { code: '56', message: 'Duplicated Order ID' }, payment: paymentView(existing, req) };
+  };
 
   const capture = (order: NetopiaOrder) => {
     order.paidMs = clock.now();
@@ -272,6 +285,36 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
   return { ...sandbox, orders, ledger, notifier, payWithCard, decideReview };
 }
 
+interface Refusal {
+  field: string;
+  message: string;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const present = (value: unknown) => value !== undefined && value !== null && value !== '';
+
+/**
+ * Why a start is refused, field by field: what the simulator needs, plus what NETOPIA's Go SDK
+ * (requests/validation.go) refuses — no description, a dateTime that is not RFC 3339, a billing
+ * without email, firstName, lastName, city or a positive numeric country (ISO 3166, 642 = RO).
+ */
+export function startRefusals(body: unknown): Refusal[] {
+  const { order, config } = (body ?? {}) as { order?: Record<string, unknown>; config?: Record<string, unknown> };
+  const billing = (order?.billing ?? {}) as Record<string, unknown>;
+  const refusals: Refusal[] = [];
+  const required = (field: string, value: unknown) => void (present(value) || refusals.push({ field, message: 'is required' }));
+  for (const field of ['orderID', 'amount', 'currency', 'posSignature', 'description']) required(`order.${field}`, order?.[field]);
+  required('config.notifyUrl', config?.notifyUrl);
+  const dateTime = order?.dateTime;
+  if (typeof dateTime !== 'string' || !RFC3339.test(dateTime) || Number.isNaN(Date.parse(dateTime)))
+    refusals.push({ field: 'order.dateTime', message: 'must be in RFC3339 format' });
+  for (const field of ['email', 'firstName', 'lastName', 'city']) required(`order.billing.${field}`, billing[field]);
+  const country = billing.country;
+  if (typeof country !== 'number' || !Number.isInteger(country) || country <= 0)
+    refusals.push({ field: 'order.billing.country', message: 'must be a positive ISO 3166 numeric code' });
+  return refusals;
+}
+
 /** The IPN body (and the status answer): order, payment and error. */
 export function ipnBody(order: NetopiaOrder) {
   return {
@@ -295,7 +338,7 @@ function cardPage(order: NetopiaOrder): string {
   const amount = `${fromMinorUnits(order.amountMinor)} ${order.currency}`;
   return `<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>NETOPIA Payments (sandbox)</title></head><body>
 <h1>Plată ${escapeHtml(amount)}</h1><p>${escapeHtml(order.description)}</p>
-<form method="post" action="/payment/card/page/${order.ntpID}">
+<form method="post" action="${order.ntpID}">
 <label>Card number <input id="card_number" name="card_number" autocomplete="cc-number" inputmode="numeric" required></label><br>
 <label>Expiry <input id="exp_date" name="exp_date" placeholder="MM/YY" autocomplete="cc-exp"></label><br>
 <label>CVV <input id="cvv" name="cvv" autocomplete="cc-csc"></label><br>
