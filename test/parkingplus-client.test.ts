@@ -3,14 +3,15 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createParkingPlusActivities } from '../src/activities/parkingplus/activities';
+import { createParkingPlusActivities, parkingPlusReturnUrl } from '../src/activities/parkingplus/activities';
 import { ParkingPlusClient } from '../src/activities/parkingplus/client';
 import { CurrentSession, FinalizedSession, TokenResponse } from '../src/activities/parkingplus/schemas';
 import { TokenSource } from '../src/activities/tokens';
 import { FailureType } from '../src/domain/failures';
 import { SecretBox } from '../src/domain/sealed';
 import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../src/sandbox/parkingplus/app';
-import { SANDBOX_DRIVER } from '../src/sandbox/parkingplus/model';
+import { finalizedSnapshot, sessionSnapshot, type ParkingPlusFinalized } from '../src/activities/parkingplus/snapshot';
+import { ONLINE_ONLY_PARKING_IDS, SANDBOX_DRIVER } from '../src/sandbox/parkingplus/model';
 import { listen, type Listening } from '../src/sandbox/harness';
 import { MemoryVault } from './support/memory-vault';
 
@@ -314,5 +315,115 @@ describe('the simulator produces the seeds’ example payloads', () => {
     const refused = await fetch(`${server.url}/__sandbox/parking_sessions/${created.parking_session.id}/gate`, { method: 'POST' });
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { session: { entrance_remaining_tries: number } }).session.entrance_remaining_tries).toBe(9);
+  });
+});
+
+describe('online-only parkings (seed 000 is_online)', () => {
+  test('the sandbox parking 189 is online-only: its keys say is_online: true, and parkflow offers no access command', async () => {
+    expect(ONLINE_ONLY_PARKING_IDS).toEqual([189]);
+    const { tokens } = await linkedDriver();
+    const created = await client.createSession(tokens, 189);
+    expect(created.smart_key).toMatchObject({ is_online: true, secured_parking_id: 189, access_command: expect.any(String) });
+    expect(sessionSnapshot(created).key).toMatchObject({ kind: 'entrance', isOnline: true });
+    expect(sessionSnapshot(created).key).not.toHaveProperty('accessCommand');
+
+    // The barrier opens from Parking+Plus's side: the sandbox gate control lets the car in and out.
+    const gate = () => fetch(`${server.url}/__sandbox/parking_sessions/${created.parking_session.id}/gate`, { method: 'POST' });
+    expect((await gate()).status).toBe(200);
+    const finalized = await client.finalize(tokens, created.parking_session.id, 189);
+    expect(finalized.smart_key.is_online).toBe(true);
+    expect(finalizedSnapshot(finalized).key).toMatchObject({ kind: 'exit', isOnline: true });
+    expect(finalizedSnapshot(finalized).key).not.toHaveProperty('accessCommand');
+  });
+
+  test('the other sandbox parkings are not: their keys carry the access command', async () => {
+    const { tokens } = await linkedDriver();
+    const created = await client.createSession(tokens, 187);
+    expect(created.smart_key.is_online).toBe(false);
+    expect(sessionSnapshot(created).key).toMatchObject({ isOnline: false, accessCommand: created.smart_key.access_command });
+  });
+});
+
+describe('return_url (research §1: Base64; the pay page sends the WebView back with the order id)', () => {
+  const box = new SecretBox(Buffer.alloc(32, 7).toString('base64'));
+  const journeyId = 'journey-parkingplus-return-1';
+  const decoded = (payUrl: string) => Buffer.from(new URL(payUrl).searchParams.get('return_url')!, 'base64').toString('utf8');
+
+  async function finalizedJourney() {
+    const { tokens } = await linkedDriver();
+    const created = await client.createSession(tokens, 187);
+    await fetch(`${server.url}/__sandbox/parking_sessions/${created.parking_session.id}/gate`, { method: 'POST' });
+    const activities = createParkingPlusActivities({ client, tokensFor: () => tokens, box, publicBaseUrl: 'https://parkflow.example/' });
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: journeyId, runId: 'run-1' } });
+    const input = { accountId: 'account-1', sessionId: created.parking_session.id, securedParkingId: 187 };
+    const finalized = (await env.run(activities.finalizeParkingPlusSession, input)) as ParkingPlusFinalized;
+    return { tokens, finalized };
+  }
+  /** The driver submits the card form the pay page served (its hidden fields included). */
+  async function submitCard(payUrl: string, card: { card_number: string; cvv: string }) {
+    const page = await (await fetch(payUrl)).text();
+    const hidden = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
+    const action = /<form method="post" action="([^"]+)"/.exec(page)![1]!;
+    return fetch(new URL(action, payUrl), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...hidden, processor: 'mobilpay', ...card }).toString(),
+    });
+  }
+
+  test("the driver's pay_url carries the journey's return route, Base64-encoded, next to the upstream's own parameters", async () => {
+    const { finalized } = await finalizedJourney();
+    expect(decoded(finalized.payUrl)).toBe(`https://parkflow.example/v1/returns/parkingplus/${journeyId}`);
+    expect(decoded(finalized.payUrl)).toBe(parkingPlusReturnUrl('https://parkflow.example', journeyId));
+    expect(new URL(finalized.payUrl).searchParams.get('from_mobile_v4')).toBe('true');
+    expect(finalized.orderId).toMatch(/^\d+$/); // the simulator's pay_url still names it in its path
+  });
+
+  test('after the card form the simulator redirects (303) to the decoded return_url with ?id=<order>; payment/status knows that id', async () => {
+    const { tokens, finalized } = await finalizedJourney();
+    const res = await submitCard(finalized.payUrl, { card_number: '9900004810225098', cvv: '111' });
+    expect(res.status).toBe(303);
+    const location = new URL(res.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(`https://parkflow.example/v1/returns/parkingplus/${journeyId}`);
+    const id = location.searchParams.get('id')!;
+    expect(id).toBe(finalized.orderId);
+    expect(await client.paymentStatus(tokens, id)).toBe('confirmed');
+  });
+
+  test('a declined card comes back too (status error); a return_url with a query gets &id=', async () => {
+    const { tokens, finalized } = await finalizedJourney();
+    const withQuery = new URL(finalized.payUrl);
+    withQuery.searchParams.set('return_url', Buffer.from('https://app.example/back?from=pp#done').toString('base64'));
+    const res = await submitCard(withQuery.toString(), { card_number: '9900541631437790', cvv: '111' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`https://app.example/back?from=pp&id=${finalized.orderId}#done`);
+    expect(await client.paymentStatus(tokens, finalized.orderId!)).toBe('error');
+  });
+
+  test('without a return_url the pay page shows its result; a return_url that is not Base64 of an http(s) URL is refused (400)', async () => {
+    const { finalized } = await finalizedJourney();
+    const plain = new URL(finalized.payUrl);
+    plain.searchParams.delete('return_url');
+    const res = await submitCard(plain.toString(), { card_number: '9900004810225098', cvv: '111' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('data-status="confirmed"');
+    for (const bad of ['not base64!', Buffer.from('javascript:alert(1)').toString('base64')]) {
+      const url = new URL(finalized.payUrl);
+      url.searchParams.set('return_url', bad);
+      expect((await fetch(url)).status).toBe(400);
+    }
+  });
+
+  test("a pay_url whose path names no order: no order id (the driver's return names it), the return_url still appended", () => {
+    const fixtures = JSON.parse(readFileSync(path.join(__dirname, 'fixtures/parkingplus-seed-payloads.json'), 'utf8'));
+    const seed = finalizedSnapshot(FinalizedSession.parse(fixtures.finalize));
+    expect(seed).toMatchObject({ orderId: '1', payUrl: fixtures.finalize.pay_url }); // the seed's /api/payment/pay/1, passed as is without a return route
+
+    const returnUrl = parkingPlusReturnUrl('https://parkflow.example', journeyId);
+    const noOrder = finalizedSnapshot(FinalizedSession.parse({ ...fixtures.finalize, pay_url: 'https://pay.parkingplus.example/checkout?token=abc' }), returnUrl);
+    expect(noOrder).not.toHaveProperty('orderId');
+    expect(new URL(noOrder.payUrl).searchParams.get('token')).toBe('abc');
+    expect(decoded(noOrder.payUrl)).toBe(returnUrl);
   });
 });

@@ -7,7 +7,7 @@ import { FailureType } from '../src/domain/failures';
 import { getAccessToken, getAccount, linkAccount } from '../src/workflows/account-messages';
 import { parkingPlusAccount, parkingPlusJourney } from '../src/workflows';
 import { type ParkingPlusJourneyInput } from '../src/workflows/parkingplus-journey';
-import { cancelJourney, enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, startJourney, type JourneyView } from '../src/workflows/messages';
+import { cancelJourney, enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, REFRESH_FLOOR_MS, refreshJourney, startJourney, type JourneyView } from '../src/workflows/messages';
 import { JourneyReference, JourneyState } from '../src/workflows/search-attributes';
 import { FakeParkingPlus } from './support/fake-parkingplus';
 import { timeSkippingEnv, workflowBundle } from './support/temporal';
@@ -415,6 +415,154 @@ describe('Parking+Plus journey (time-skipping)', () => {
         expect((await handle.executeUpdate(cancelJourney, { args: [{}] })).state).toBe('cancelled');
         expect((await handle.result()).state).toBe('cancelled');
       });
+    });
+  });
+});
+
+/** Until `done` holds (real time, no time skipped meanwhile): a worker's activity may still be running. */
+async function eventually(done: () => boolean, ms = 10_000): Promise<void> {
+  for (const until = Date.now() + ms; !done(); ) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The return_url a pay_url carries, decoded (research §1: Base64). */
+function returnUrlOf(payUrl: string): string | undefined {
+  const raw = new URL(payUrl).searchParams.get('return_url');
+  return raw === null ? undefined : Buffer.from(raw, 'base64').toString('utf8');
+}
+
+describe('Parking+Plus journey: refresh (the driver came back from the pay page)', () => {
+  const slow = { firstMs: 10 * 60_000, maxMs: 10 * 60_000 };
+
+  test('with long polling, a refresh after the payment makes the journey paid within a second or two, not at the next poll', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const { handle } = await startedJourney(await linkedAccount(), { polling: slow });
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      const finalized = await handle.executeUpdate(finalizeJourney);
+      expect(returnUrlOf(finalized.payment!.redirectUrl)).toBe(`https://parkflow.example/v1/returns/parkingplus/${handle.workflowId}`);
+      await env.sleep('3 minutes'); // the driver pays on the page meanwhile; the first poll is at 10 minutes
+      expect(fake.paymentChecks).toHaveLength(0);
+
+      // A return naming another order than the journey's is ignored: no look.
+      await handle.signal(refreshJourney, { source: 'return', orderId: '99' });
+      await env.sleep('2 seconds');
+      expect(fake.paymentChecks).toHaveLength(0);
+
+      fake.payment = 'confirmed';
+      const returnedAt = await env.currentTimeMs();
+      await handle.signal(refreshJourney, { source: 'return', orderId: '42' });
+      await env.sleep('2 seconds');
+      const view = await handle.query(getJourney);
+      expect(view).toMatchObject({ state: 'paid', payment: { paymentId: '42', status: 'captured' } });
+      const paidAt = Date.parse(view.timeline.find((t) => t.state === 'paid')!.at);
+      expect(paidAt - returnedAt).toBeLessThanOrEqual(2_000);
+      expect(paidAt - Date.parse(finalized.timeline.at(-1)!.at)).toBeLessThan(slow.firstMs);
+      expect(fake.paymentChecks).toHaveLength(1);
+      expect(fake.activities.parkingPlusPaymentStatus).toHaveBeenCalledWith({ accountId: expect.any(String), orderId: '42' });
+    });
+  });
+
+  test('refreshes coalesce, and a look comes no sooner than REFRESH_FLOOR_MS after the previous one; polling stays the backstop', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const { handle } = await startedJourney(await linkedAccount(), { polling: slow });
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      await handle.executeUpdate(finalizeJourney);
+      await env.sleep('1 minute');
+
+      await handle.signal(refreshJourney, { source: 'backend' });
+      await eventually(() => fake.paymentChecks.length === 1);
+      await handle.signal(refreshJourney, { source: 'backend' }); // right after the look: waits for the floor
+      await env.sleep('3 seconds');
+      expect(fake.paymentChecks).toHaveLength(2);
+      expect(fake.paymentChecks[1]! - fake.paymentChecks[0]!).toBeGreaterThanOrEqual(REFRESH_FLOOR_MS);
+
+      await Promise.all(Array.from({ length: 10 }, () => handle.signal(refreshJourney, { source: 'backend' })));
+      await env.sleep('5 seconds');
+      const burst = fake.paymentChecks.slice(2);
+      expect(burst.length).toBeGreaterThanOrEqual(1);
+      expect(burst.length).toBeLessThanOrEqual(2);
+      for (let i = 1; i < fake.paymentChecks.length; i += 1) {
+        expect(fake.paymentChecks[i]! - fake.paymentChecks[i - 1]!).toBeGreaterThanOrEqual(REFRESH_FLOOR_MS);
+      }
+
+      // Without any refresh, the next poll still comes.
+      fake.payment = 'confirmed';
+      await env.sleep('11 minutes');
+      expect((await handle.query(getJourney)).state).toBe('paid');
+    });
+  });
+
+  test('paid: a refresh makes the journey read the session now (the car left → completed)', async () => {
+    const fake = new FakeParkingPlus();
+    await withWorker(fake, async () => {
+      const { handle } = await startedJourney(await linkedAccount(), { polling: slow });
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      await handle.executeUpdate(finalizeJourney);
+      fake.payment = 'confirmed';
+      await handle.signal(refreshJourney, { source: 'return', orderId: '42' });
+      await env.sleep('2 seconds');
+      expect((await handle.query(getJourney)).state).toBe('paid');
+      const reads = fake.activities.readParkingPlusSession.mock.calls.length;
+
+      fake.state = 'closed';
+      await env.sleep('1 minute');
+      expect(fake.activities.readParkingPlusSession.mock.calls.length).toBe(reads); // the next poll is minutes away
+      await handle.signal(refreshJourney, { source: 'backend' });
+      await env.sleep('2 seconds');
+      expect((await handle.query(getJourney)).state).toBe('completed');
+    });
+  });
+
+  test('a pay_url naming no order: the journey waits for the return, which names the order it then checks', async () => {
+    const fake = new FakeParkingPlus();
+    fake.orderInPayUrl = false;
+    await withWorker(fake, async () => {
+      const { handle } = await startedJourney(await linkedAccount(), { polling: { firstMs: 10_000, maxMs: 60_000 } });
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      const finalized = await handle.executeUpdate(finalizeJourney);
+      expect(finalized).toMatchObject({ state: 'awaiting_payment', payment: { paymentId: '', status: 'pending' } });
+      expect(finalized.payment!.redirectUrl).toMatch(/^https:\/\/parkingplus\.example\/checkout\?from_mobile_v4=true&return_url=/);
+      expect(returnUrlOf(finalized.payment!.redirectUrl)).toBe(`https://parkflow.example/v1/returns/parkingplus/${handle.workflowId}`);
+
+      await env.sleep('5 minutes');
+      expect(fake.activities.parkingPlusPaymentStatus).not.toHaveBeenCalled(); // no order to ask about yet
+      expect((await handle.query(getJourney)).state).toBe('awaiting_payment');
+
+      fake.payment = 'confirmed';
+      await handle.signal(refreshJourney, { source: 'return', orderId: '42' });
+      await env.sleep('2 seconds');
+      expect(await handle.query(getJourney)).toMatchObject({ state: 'paid', payment: { paymentId: '42', status: 'captured' } });
+      expect(fake.activities.parkingPlusPaymentStatus).toHaveBeenCalledWith({ accountId: expect.any(String), orderId: '42' });
+
+      // A later return naming another order changes nothing.
+      await handle.signal(refreshJourney, { source: 'return', orderId: '43' });
+      await env.sleep('2 seconds');
+      expect((await handle.query(getJourney)).payment!.paymentId).toBe('42');
+    });
+  });
+});
+
+describe('Parking+Plus journey: an online-only parking (is_online)', () => {
+  test('its keys say isOnline and offer no access command, entrance and exit alike', async () => {
+    const fake = new FakeParkingPlus();
+    fake.online = true;
+    await withWorker(fake, async () => {
+      const { handle, first } = await startedJourney(await linkedAccount());
+      expect(first.keys!.entrance).toMatchObject({ kind: 'entrance', isOnline: true });
+      expect(first.keys!.entrance).not.toHaveProperty('accessCommand');
+      fake.state = 'active';
+      await handle.executeUpdate(enterJourney);
+      const finalized = await handle.executeUpdate(finalizeJourney);
+      expect(finalized.keys!.exit).toMatchObject({ kind: 'exit', isOnline: true, validUntil: finalized.deadlines.exitBy });
+      expect(finalized.keys!.exit).not.toHaveProperty('accessCommand');
     });
   });
 });

@@ -78,7 +78,13 @@ export const PARKINGPLUS = operatorRow({
       return source;
     };
     const sessionBefore = (execution: { workflowId: string; runId: string }) => sessionBeforeReset(temporal, execution);
-    return createParkingPlusActivities({ client: parkingPlusClient(config), tokensFor, box, sessionBeforeReset: sessionBefore });
+    return createParkingPlusActivities({
+      client: parkingPlusClient(config),
+      tokensFor,
+      box,
+      sessionBeforeReset: sessionBefore,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+    });
   },
   simulator: {
     name: 'Parking+Plus',

@@ -25,8 +25,8 @@ export const TERMINAL_STATES: readonly JourneyStateName[] = ['completed', 'cance
 
 export interface SmartKeyView {
   kind: 'entrance' | 'exit';
-  /** The command the driver's app sends to open the barrier. */
-  accessCommand: string;
+  /** The command the driver's app sends to open the barrier; absent when isOnline (the upstream's is unusable then). */
+  accessCommand?: string;
   validFrom: string;
   validUntil: string;
   remainingTries: number;

@@ -25,6 +25,8 @@ import {
   finalizeJourney,
   getJourney,
   payJourney,
+  REFRESH_FLOOR_MS,
+  refreshJourney,
   type JourneyStateName,
   type JourneyView,
 } from './messages';
@@ -57,6 +59,10 @@ export interface ParkingPlusJourneyState {
   resumeIn?: JourneyStateName;
   /** A session found finalized while the journey was not was finalized again (tried once). */
   caughtUp: boolean;
+  /** A refresh asked the journey to look now: one flag, however many arrive (cleared by the look). */
+  refreshRequested?: boolean;
+  /** When the journey's last look while waiting ended (workflow time): a refresh looks no sooner than REFRESH_FLOOR_MS after. */
+  lastCheckMs?: number;
 }
 
 const retry: RetryPolicy = {
@@ -74,6 +80,10 @@ const reads = proxyActivities<ParkingPlusActivities>({ startToCloseTimeout: '15s
 const ORDER_NOT_FOUND_PATCH = 'parkingplus-order-not-found';
 
 const DEFAULT_POLLING = { firstMs: 10_000, maxMs: 10 * 60_000 };
+/** The states that look at the upstream while they wait: a refresh makes them look now. */
+const LOOKING_STATES: readonly JourneyStateName[] = ['entering', 'awaiting_payment', 'paid', 'exiting'];
+/** An order id as the return route passes it on. */
+const ORDER_ID = /^[\w-]{1,64}$/;
 const DEFAULT_HISTORY_LIMIT = 5_000;
 /** Above what a continued run holds before its first wait: a tiny limit must not chain runs that never wait. */
 const MIN_HISTORY_LIMIT = 100;
@@ -120,7 +130,8 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   const applyFinalized = (finalized: ParkingPlusFinalized) => {
     applySession(finalized);
     journey.view.payment = {
-      paymentId: finalized.orderId,
+      // pay_url may name no order: then the driver's return does (refreshJourney), and is kept across finalizing again.
+      paymentId: finalized.orderId ?? journey.view.payment?.paymentId ?? '',
       method: 'parkingplus',
       redirectUrl: finalized.payUrl,
       status: journey.view.payment?.status ?? 'pending',
@@ -177,6 +188,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   ];
   const paidBeforeCancel = async (): Promise<boolean> => {
     const orderId = journey.view.payment!.paymentId;
+    if (!orderId) return false; // no order known yet (pay_url named none and the driver has not come back): nothing to ask
     const outcome = await step(() => steps.parkingPlusPaymentStatus({ accountId: input.accountId, orderId })).catch(
       (err: ApplicationFailure) => {
         if (err.type === FailureType.UpstreamNotFound) return 'not found' as const; // an order Parking+Plus does not know was not paid
@@ -189,6 +201,29 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
 
   setHandler(getJourney, () => journey.view);
   setHandler(accountRelinked, () => void (state.relinked = true));
+
+  /**
+   * Look now instead of at the next poll (the driver came back from the pay page, or a backend asked):
+   * the waits below take the flag. A Parking+Plus return names the order (return_url's `id`): the
+   * journey's order when pay_url named none; a return naming another order is ignored.
+   */
+  setHandler(refreshJourney, ({ source, orderId } = { source: 'backend' }) => {
+    if (journey.isTerminal) return;
+    if (orderId !== undefined) {
+      const payment = journey.view.payment;
+      if (typeof orderId !== 'string' || !ORDER_ID.test(orderId) || !payment || (payment.paymentId && payment.paymentId !== orderId)) {
+        log.warn("Parking+Plus return for an order that is not the journey's; ignored", {
+          journeyId,
+          source,
+          orderId: String(orderId).slice(0, 64),
+          journeyOrderId: payment?.paymentId,
+        });
+        return;
+      }
+      if (!payment.paymentId) journey.view.payment = { ...payment, paymentId: orderId };
+    }
+    if (LOOKING_STATES.includes(journey.state)) state.refreshRequested = true;
+  });
 
   setHandler(
     enterJourney,
@@ -287,13 +322,24 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     const { memo, typedSearchAttributes } = workflowInfo();
     await makeContinueAsNewFunc<typeof parkingPlusJourney>({ memo, typedSearchAttributes })({ ...input, resume: state });
   };
+  /**
+   * Looks at the upstream at each poll (firstMs, doubling up to maxMs) or sooner when a refresh asks,
+   * but never sooner than REFRESH_FLOOR_MS after the previous look; refreshes meanwhile make one look.
+   */
   const waitFor = async (waiting: JourneyStateName, check: () => Promise<void>) => {
     // A maxMs below firstMs must not shorten the wait under the configured minimum.
     const interval = backoff(polling.firstMs, Math.max(polling.firstMs, polling.maxMs));
     const left = () => journey.state !== waiting || state.reauthNeeded || tooLong();
     while (!left()) {
-      const changed = await condition(left, interval());
-      if (!changed) await check();
+      const woken = await condition(() => left() || !!state.refreshRequested, interval());
+      if (woken && left()) continue;
+      if (woken) {
+        const floor = (state.lastCheckMs ?? -Infinity) + REFRESH_FLOOR_MS - Date.now();
+        if (floor > 0 && (await condition(left, floor))) continue;
+      }
+      state.refreshRequested = false;
+      await check();
+      state.lastCheckMs = Date.now(); // the floor counts from the end of the look
     }
   };
 
@@ -332,10 +378,9 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
         break;
       case 'awaiting_payment':
         await waitFor('awaiting_payment', async () => {
-          const outcome = await read(
-            () => reads.parkingPlusPaymentStatus({ accountId: input.accountId, orderId: journey.view.payment!.paymentId }),
-            orderNotFound,
-          );
+          const orderId = journey.view.payment!.paymentId;
+          if (!orderId) return; // pay_url named no order: the driver's return names it (refreshJourney)
+          const outcome = await read(() => reads.parkingPlusPaymentStatus({ accountId: input.accountId, orderId }), orderNotFound);
           if (!outcome || outcome.value === 'pending') return;
           if (outcome.value === 'confirmed') {
             markPaid();

@@ -59,10 +59,16 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
     expect(await page.text()).toContain('<form method="post"');
     const paid = await fetch(pay.body.redirectUrl, {
       method: 'POST',
+      redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ processor: 'mobilpay', card_number: '9900004810225098', exp_date: '12/30', cvv: '111' }),
     });
-    expect(await paid.text()).toContain('Payment confirmed');
+    // The pay page sends the WebView back to the journey's return_url (Base64 in pay_url) with the order's id.
+    expect(paid.status).toBe(303);
+    const back = new URL(paid.headers.get('location')!);
+    expect(back.pathname).toBe(`/v1/returns/parkingplus/${id}`);
+    expect(back.searchParams.get('id')).toBe(finalized.body.payment.paymentId);
+    expect((await fetch(back)).status).toBe(200);
 
     await eventually(async () => ((await stack.api(`/v1/journeys/${id}`)).body.state === 'paid' ? true : undefined), 15_000, 'paid');
     const exiting = await stack.api(`/v1/journeys/${id}/exit`, { body: {} });

@@ -1,7 +1,8 @@
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ParkingPlusActivities } from '../../src/activities/parkingplus/activities';
-import type { ParkingPlusFinalized, ParkingPlusSession } from '../../src/activities/parkingplus/snapshot';
+import { parkingPlusReturnUrl } from '../../src/activities/parkingplus/activities';
+import { finalizedSnapshot, sessionSnapshot, type ParkingPlusFinalized, type ParkingPlusSession } from '../../src/activities/parkingplus/snapshot';
 import { FailureType } from '../../src/domain/failures';
 
 const KEY_MS = 5 * 60_000;
@@ -17,12 +18,23 @@ export class FakeParkingPlus {
   keyNumber = 0;
   finalizedAt?: number;
   exitKey?: { from: number; until: number; command: string };
+  /** An online-only parking (seed 000 is_online): its keys' commands are unusable. */
+  online = false;
+  /** false: pay_url names no order in its path (the order id then comes from the driver's return). */
+  orderInPayUrl = true;
+  /** When (workflow time) each payment status look was made. */
+  readonly paymentChecks: number[] = [];
 
   readonly activities = {
     openParkingPlusSession: jest.fn(async () => this.guard(() => this.snapshot())),
     readParkingPlusSession: jest.fn(async () => this.guard(() => (this.state === 'closed' ? undefined : this.snapshot()))),
     finalizeParkingPlusSession: jest.fn(async () => this.guard(() => this.finalize())),
-    parkingPlusPaymentStatus: jest.fn(async () => this.guard(() => this.payment)),
+    parkingPlusPaymentStatus: jest.fn(async (_input: { accountId: string; orderId: string }) =>
+      this.guard(() => {
+        this.paymentChecks.push(this.now());
+        return this.payment;
+      }),
+    ),
     refreshParkingPlusTokens: jest.fn(async (input: { refreshToken: string }) => this.guard(() => ({
       accessToken: `sealed-access-after-${input.refreshToken}`,
       refreshToken: `${input.refreshToken}+1`,
@@ -39,23 +51,37 @@ export class FakeParkingPlus {
     return fn();
   }
 
-  private snapshot(): ParkingPlusSession {
+  /** The upstream's answer (seed 001 shape), read through the client's own snapshot code. */
+  private current() {
     const now = this.now();
     const exiting = this.state === 'exiting' && this.exitKey;
     return {
-      sessionId: 7,
-      state: this.state,
-      amount: { value: this.state === 'entering' ? '0.00' : '10.00', currency: 'RON' },
-      key: {
-        kind: exiting ? 'exit' : 'entrance',
-        accessCommand: exiting ? this.exitKey!.command : 'entrance-command',
-        validFrom: new Date(exiting ? this.exitKey!.from : now).toISOString(),
-        validUntil: new Date(exiting ? this.exitKey!.until : now + KEY_MS).toISOString(),
-        remainingTries: 10,
-        isOnline: false,
-        accessPoints: ['76:86:BB:DE:63:AD'],
+      amount: this.state === 'entering' ? '0.00' : '10.00',
+      currency: 'RON',
+      parking_session: {
+        id: 7,
+        type: 'pay_per_use',
+        state: this.state,
+        start_time: new Date(now).toISOString(),
+        entrance_remaining_tries: 10,
+        exit_remaining_tries: 10,
+      },
+      smart_key: {
+        id: 1,
+        secured_parking_id: 187,
+        name: 'Secured P 1',
+        type: 'session_access',
+        access_command: exiting ? this.exitKey!.command : 'entrance-command',
+        is_online: this.online,
+        start_time: new Date(exiting ? this.exitKey!.from : now).toISOString(),
+        end_time: new Date(exiting ? this.exitKey!.until : now + KEY_MS).toISOString(),
+        access_points: [{ access_point: { module_id: 2, mac_address: '76:86:BB:DE:63:AD' } }],
       },
     };
+  }
+
+  private snapshot(): ParkingPlusSession {
+    return sessionSnapshot(this.current());
   }
 
   private finalize(): ParkingPlusFinalized {
@@ -69,6 +95,10 @@ export class FakeParkingPlus {
       this.keyNumber += 1;
       this.exitKey = { from: now, until: now + KEY_MS, command: `exit-command-${this.keyNumber}` };
     }
-    return { ...this.snapshot(), payUrl: 'https://parkingplus.example/api/payment/pay/42?from_mobile_v4=true', orderId: '42' };
+    const payUrl = this.orderInPayUrl
+      ? 'https://parkingplus.example/api/payment/pay/42?from_mobile_v4=true'
+      : 'https://parkingplus.example/checkout?from_mobile_v4=true';
+    const returnUrl = parkingPlusReturnUrl('https://parkflow.example', activityInfo().workflowExecution!.workflowId);
+    return finalizedSnapshot({ ...this.current(), pay_url: payUrl }, returnUrl);
   }
 }

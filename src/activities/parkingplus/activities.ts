@@ -21,6 +21,16 @@ export interface ParkingPlusDeps {
   box: SecretBox;
   /** The session id a journey recorded before an operator reset it (see reset-lookup.ts). */
   sessionBeforeReset?(execution: { workflowId: string; runId: string }): Promise<number | undefined>;
+  /**
+   * Where drivers' browsers reach parkflow (PUBLIC_BASE_URL): the pay_url a journey hands out carries
+   * `${publicBaseUrl}/v1/returns/parkingplus/<journeyId>` as its Base64 return_url. Without it, pay_url is passed as is.
+   */
+  publicBaseUrl?: string;
+}
+
+/** The journey's return route, where Parking+Plus's pay page sends the driver back (with `?id=<order>`). */
+export function parkingPlusReturnUrl(publicBaseUrl: string, journeyId: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/v1/returns/parkingplus/${encodeURIComponent(journeyId)}`;
 }
 
 /** What an attempt of openParkingPlusSession records for the next one: the session it created. */
@@ -35,7 +45,7 @@ export function sealTokens(box: SecretBox, tokens: TokenSet): SealedTokens {
 /** Pages of the driver's finalized sessions read before giving up (a reset run only). */
 const MAX_TRANSACTION_PAGES = 20;
 
-export function createParkingPlusActivities({ client, tokensFor, box, sessionBeforeReset }: ParkingPlusDeps) {
+export function createParkingPlusActivities({ client, tokensFor, box, sessionBeforeReset, publicBaseUrl }: ParkingPlusDeps) {
   /** The earliest of the driver's finalized sessions that `matches`, across pages (their order is not documented). */
   const firstTransactionSince = async (tokens: TokenSource, matches: (parkingId: number, startTime: string) => boolean) => {
     let first: SessionTransaction | undefined;
@@ -109,13 +119,18 @@ export function createParkingPlusActivities({ client, tokensFor, box, sessionBef
       return current && current.parking_session.id === input.sessionId ? sessionSnapshot(current) : undefined;
     },
 
-    /** Idempotent upstream: finalizing again returns the same order and, if it lapsed, a fresh exit key. */
+    /**
+     * Idempotent upstream: finalizing again returns the same order and, if it lapsed, a fresh exit key.
+     * Only journeys call it: the calling workflow's id names the journey the driver returns to.
+     */
     async finalizeParkingPlusSession(input: {
       accountId: string;
       sessionId: number;
       securedParkingId: number;
     }): Promise<ParkingPlusFinalized> {
-      return finalizedSnapshot(await client.finalize(tokensFor(input.accountId), input.sessionId, input.securedParkingId));
+      const finalized = await client.finalize(tokensFor(input.accountId), input.sessionId, input.securedParkingId);
+      const journeyId = Context.current().info.workflowExecution?.workflowId;
+      return finalizedSnapshot(finalized, publicBaseUrl && journeyId ? parkingPlusReturnUrl(publicBaseUrl, journeyId) : undefined);
     },
 
     async parkingPlusPaymentStatus(input: { accountId: string; orderId: string }): Promise<PaymentOutcome> {

@@ -1,5 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../domain/failures';
 import { money, type Money } from '../../domain/money';
 import { type SmartKeyView } from '../../workflows/messages';
 import { type CurrentSession, type FinalizedSession, type SessionTransaction, type SmartKey } from './schemas';
@@ -14,8 +12,14 @@ export interface ParkingPlusSession {
 }
 
 export interface ParkingPlusFinalized extends ParkingPlusSession {
+  /** The URL the driver's WebView opens: Parking+Plus's pay_url, with parkflow's Base64 `return_url` when it has one. */
   payUrl: string;
-  orderId: string;
+  /**
+   * The payment order payment/status asks about, when pay_url's path names it (/api/payment/pay/:id).
+   * Research §1 says the id comes from the return_url's `id`: without one in the path, the journey
+   * takes it from the driver's return.
+   */
+  orderId?: string;
 }
 
 /** A journey's session Parking+Plus has already closed, as the driver's transactions list it (paid, the car left). */
@@ -25,10 +29,11 @@ export interface ParkingPlusEnded {
   amount: Money;
 }
 
+/** An online-only parking's key (seed 000 `is_online: true`) carries no command: the upstream's is unusable. */
 function keyView(key: SmartKey, kind: SmartKeyView['kind'], remainingTries: number): SmartKeyView {
   return {
     kind,
-    accessCommand: key.access_command,
+    ...(key.is_online ? {} : { accessCommand: key.access_command }),
     validFrom: new Date(key.start_time).toISOString(),
     validUntil: new Date(key.end_time).toISOString(),
     remainingTries,
@@ -48,16 +53,29 @@ export function sessionSnapshot(current: CurrentSession): ParkingPlusSession {
   };
 }
 
-/** The order id is the last path segment of pay_url (/api/payment/pay/:id), as payment status expects. */
-export function finalizedSnapshot(finalized: FinalizedSession): ParkingPlusFinalized {
-  const orderId = /\/payment\/pay\/([^/?#]+)/.exec(new URL(finalized.pay_url).pathname)?.[1];
-  if (!orderId)
-    throw ApplicationFailure.nonRetryable('parkingplus finalize: pay_url carries no order id', FailureType.UpstreamContractViolation);
+/** The order id pay_url's path names (/api/payment/pay/:id), if any. */
+export function orderIdOf(payUrl: string): string | undefined {
+  return /\/payment\/pay\/([^/?#]+)/.exec(new URL(payUrl).pathname)?.[1];
+}
+
+/**
+ * pay_url with parkflow's return_url appended, Base64-encoded (research §1): Parking+Plus sends the
+ * WebView there after the payment, with the order's `id`.
+ */
+export function withReturnUrl(payUrl: string, returnUrl: string): string {
+  const url = new URL(payUrl);
+  url.searchParams.set('return_url', Buffer.from(returnUrl, 'utf8').toString('base64'));
+  return url.toString();
+}
+
+/** `returnUrl`: where the driver comes back to parkflow (the journey's return route); pay_url is passed as is without one. */
+export function finalizedSnapshot(finalized: FinalizedSession, returnUrl?: string): ParkingPlusFinalized {
+  const orderId = orderIdOf(finalized.pay_url);
   return {
     ...sessionSnapshot(finalized),
     key: keyView(finalized.smart_key, 'exit', finalized.parking_session.exit_remaining_tries),
-    payUrl: finalized.pay_url,
-    orderId,
+    payUrl: returnUrl ? withReturnUrl(finalized.pay_url, returnUrl) : finalized.pay_url,
+    ...(orderId ? { orderId } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { fromMinorUnits } from '../../domain/money';
 import { createSandboxApp, isoUtc, type Sandbox } from '../harness';
 import { StateFile } from '../state-file';
 import { ParkingPlusWorld, SMART_KEY_TRIES, type Driver, type ParkingPlusWorldState, type ParkingSession } from './model';
-import { judgeCard, payPage, resultPage } from './pay-page';
+import { decodeReturnUrl, judgeCard, payPage, resultPage, returnTarget } from './pay-page';
 
 // Parking+Plus car-driver API simulator (seeds 000, 001, 002; research §1).
 
@@ -210,22 +210,29 @@ export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}
     });
   });
 
-  // The hosted payment page behind pay_url (opened in the driver's WebView, no bearer token).
+  // The hosted payment page behind pay_url (opened in the driver's WebView, no bearer token). A
+  // `return_url` (Base64, research §1) sends the WebView back there after the card form: 303 to it with `id=<order>`.
+  const badReturnUrl = (res: Response) => res.status(400).type('html').send('<h1>return_url is not a Base64-encoded http(s) URL</h1>');
   app.get('/api/payment/pay/:orderId', (req, res) => {
     const order = world.orders.get(Number(req.params.orderId));
     if (!order) return void res.status(404).type('html').send('<h1>Order not found</h1>');
+    if (decodeReturnUrl(req.query.return_url) === null) return void badReturnUrl(res);
     const session = world.sessions.get(order.sessionId)!;
-    res.type('html').send(payPage(order, world.parkings.get(session.parkingId)!.name));
+    const returnUrl = typeof req.query.return_url === 'string' ? req.query.return_url : undefined;
+    res.type('html').send(payPage(order, world.parkings.get(session.parkingId)!.name, returnUrl));
   });
   app.post('/api/payment/pay/:orderId', (req, res) => {
     const order = world.orders.get(Number(req.params.orderId));
     if (!order) return void res.status(404).type('html').send('<h1>Order not found</h1>');
+    const returnUrl = decodeReturnUrl(req.body?.return_url ?? req.query.return_url);
+    if (returnUrl === null) return void badReturnUrl(res);
     if (order.status !== 'confirmed') {
       const processor = req.body?.processor === 'epx' ? 'epx' : 'mobilpay';
       const card = String(req.body?.card_number ?? '');
       const outcome = judgeCard(processor, card, String(req.body?.cvv ?? ''));
       Object.assign(order, { status: outcome.status, processor, cardLast4: card.slice(-4), declineReason: outcome.reason });
     }
+    if (returnUrl) return void res.redirect(303, returnTarget(returnUrl, order.id));
     res.type('html').send(resultPage(order));
   });
 

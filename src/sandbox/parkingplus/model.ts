@@ -23,6 +23,11 @@ export interface SecuredParking {
   pricePerHourMinor: number;
   currency: string;
   accessPoints: Array<{ module_id: number; mac_address: string }>;
+  /**
+   * Seed 000: the parking is "exclusively online" — its smart keys say `is_online: true` and their
+   * access_command is unusable (the barrier opens from Parking+Plus's side; the sandbox gate control does that).
+   */
+  onlineOnly?: boolean;
 }
 
 export interface SmartKey {
@@ -96,7 +101,19 @@ export const SANDBOX_PARKINGS: SecuredParking[] = [
     currency: 'RON',
     accessPoints: [{ module_id: 1, mac_address: '1A:2B:3C:4D:5E:6F' }],
   },
+  {
+    // Sandbox rule: 189 is the online-only parking (is_online: true on all its smart keys).
+    id: 189,
+    name: 'Secured P 3 (online only)',
+    pricePerHourMinor: 500,
+    currency: 'RON',
+    accessPoints: [{ module_id: 1, mac_address: '2C:3D:4E:5F:60:71' }],
+    onlineOnly: true,
+  },
 ];
+
+/** The sandbox's online-only secured parkings (seed 000 is_online). */
+export const ONLINE_ONLY_PARKING_IDS = SANDBOX_PARKINGS.filter((p) => p.onlineOnly).map((p) => p.id);
 
 /** What the simulator keeps on disk (the parkings are fixed). */
 export interface ParkingPlusWorldState {
@@ -229,7 +246,7 @@ export class ParkingPlusWorld {
       is_active: null,
       type: 'session_access',
       access_command: key.accessCommand,
-      is_online: false,
+      is_online: parking.onlineOnly === true,
       start_time: isoUtc(key.startMs),
       end_time: isoUtc(key.endMs),
       access_points: parking.accessPoints.map((access_point) => ({ access_point })),

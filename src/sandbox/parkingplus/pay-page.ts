@@ -30,15 +30,39 @@ export function judgeCard(processor: 'mobilpay' | 'epx', cardNumber: string, cvv
   return EPX_CARDS[digits] ?? { status: 'error', reason: 'card declined' };
 }
 
-export function payPage(order: PaymentOrder, parkingName: string): string {
+/**
+ * The return_url a pay_url carries (research §1: passed Base64-encoded): the decoded http(s) URL,
+ * undefined when there is none, null when it is not a Base64-encoded http(s) URL.
+ */
+export function decodeReturnUrl(raw: unknown): string | undefined | null {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) return null;
+  const decoded = Buffer.from(raw, 'base64').toString('utf8');
+  try {
+    const url = new URL(decoded);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? decoded : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the WebView goes after the payment: the return_url with the order's id (`?id=` or `&id=`), before any fragment. */
+export function returnTarget(returnUrl: string, orderId: number): string {
+  const hash = returnUrl.indexOf('#');
+  const [base, fragment] = hash < 0 ? [returnUrl, ''] : [returnUrl.slice(0, hash), returnUrl.slice(hash)];
+  return `${base}${base.includes('?') ? '&' : '?'}id=${orderId}${fragment}`;
+}
+
+export function payPage(order: PaymentOrder, parkingName: string, returnUrlParam?: string): string {
   const amount = `${fromMinorUnits(order.amountMinor)} ${order.currency}`;
   if (order.status !== 'pending') return resultPage(order);
+  const back = returnUrlParam ? `\n  <input type="hidden" name="return_url" value="${escapeHtml(returnUrlParam)}">` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parking+Plus payment</title></head>
 <body>
 <h1>Pay ${escapeHtml(amount)}</h1>
 <p>${escapeHtml(parkingName)} — order ${order.id}</p>
-<form method="post" action="/api/payment/pay/${order.id}">
+<form method="post" action="/api/payment/pay/${order.id}">${back}
   <label>Processor <select name="processor" id="processor">
     <option value="mobilpay">MobilPay</option><option value="epx">EPX</option>
   </select></label><br>
