@@ -3,6 +3,7 @@ import { OPERATORS } from './registry/operators';
 import { PROCESSORS } from './registry/processors';
 import { port, url } from './registry/fields';
 import { type UnionToIntersection } from './registry/rows';
+import { SANDBOX_MERCHANT_BILLING } from './activities/mobilpay/client';
 import { SANDBOX_NETOPIA_PUBLIC_KEY } from './sandbox/mobilpay/sandbox-keys';
 
 // One validated configuration, read from the environment: the base below plus every registry
@@ -86,6 +87,9 @@ const ConfigSchema = BaseConfigSchema.extend(slices).superRefine((c, ctx) => {
   if (c.NODE_ENV === 'production' && c.MOBILPAY_PUBLIC_KEY_PEM === SANDBOX_NETOPIA_PUBLIC_KEY) {
     const message = "must be NETOPIA's key in production, not the simulator's";
     ctx.addIssue({ code: 'custom', path: ['MOBILPAY_PUBLIC_KEY_PEM'], message });
+  }
+  if (c.NODE_ENV === 'production' && c.MOBILPAY_BILLING_EMAIL === SANDBOX_MERCHANT_BILLING.email) {
+    ctx.addIssue({ code: 'custom', path: ['MOBILPAY_BILLING_EMAIL'], message: "must be the merchant's own billing in production" });
   }
   if (c.NODE_ENV === 'production' && !c.ECTOR_API_KEY_FILE && c.ECTOR_API_KEY === 'sandbox-ector-api-key') {
     ctx.addIssue({ code: 'custom', path: ['ECTOR_API_KEY'], message: "must be Ector's key in production (or set ECTOR_API_KEY_FILE)" });

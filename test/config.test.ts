@@ -29,7 +29,9 @@ describe('configuration', () => {
     const netopia = '-----BEGIN PUBLIC KEY-----\nnetopia\n-----END PUBLIC KEY-----';
     expect(() => loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, MOBILPAY_PUBLIC_KEY_PEM: netopia })).toThrow(/API_KEYS/);
     expect(() => loadConfig({ NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'shop:a-real-key-123' })).toThrow(/MOBILPAY_PUBLIC_KEY_PEM: must be NETOPIA's key/);
-    const production = { NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'shop:a-real-key-123', MOBILPAY_PUBLIC_KEY_PEM: netopia };
+    const withNetopia = { NODE_ENV: 'production', PARKFLOW_SECRET_KEY: key, API_KEYS: 'shop:a-real-key-123', MOBILPAY_PUBLIC_KEY_PEM: netopia };
+    expect(() => loadConfig(withNetopia)).toThrow(/MOBILPAY_BILLING_EMAIL: must be the merchant's own billing/);
+    const production = { ...withNetopia, MOBILPAY_BILLING_EMAIL: 'billing@shop.example' };
     expect(() => loadConfig(production)).toThrow(/ECTOR_API_KEY: must be Ector's key in production/);
     expect(loadConfig({ ...production, ECTOR_API_KEY_FILE: '/run/secrets/ector' }).ECTOR_API_KEY_FILE).toBe('/run/secrets/ector');
     expect(loadConfig({ ...production, ECTOR_API_KEY: 'a-real-ector-key' }).API_KEYS).toEqual([

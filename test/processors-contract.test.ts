@@ -4,7 +4,7 @@ import { EpxClient, epxTranNbr } from '../src/activities/epx/client';
 import { MobilPayClient } from '../src/activities/mobilpay/client';
 import { verifyNetopiaIpn } from '../src/activities/mobilpay/ipn';
 import { FailureType } from '../src/domain/failures';
-import { createEpxSandbox, type EpxSandbox } from '../src/sandbox/epx/app';
+import { createEpxSandbox, epxSandboxUrls, type EpxSandbox } from '../src/sandbox/epx/app';
 import { listen, type Listening } from '../src/sandbox/harness';
 import { createMobilPaySandbox, type MobilPaySandbox } from '../src/sandbox/mobilpay/app';
 import { SANDBOX_NETOPIA_PUBLIC_KEY } from '../src/sandbox/mobilpay/sandbox-keys';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   });
   receiver = await listen(merchant, 0);
   mobilpay = new MobilPayClient({ baseUrl: servers[0]!.url, apiKey: 'sandbox-mobilpay-api-key', posSignature: 'XXXX-XXXX-XXXX-XXXX-XXXX', timeoutMs: 2000 });
-  epxClient = new EpxClient({ baseUrl: servers[1]!.url, mac: epx.mac, fourPartKey: { CUST_NBR: '9001', MERCH_NBR: '900300', DBA_NBR: '2', TERMINAL_NBR: '77' }, timeoutMs: 2000 });
+  epxClient = new EpxClient({ ...epxSandboxUrls(servers[1]!.url), mac: epx.mac, fourPartKey: { CUST_NBR: '9001', MERCH_NBR: '900300', DBA_NBR: '2', TERMINAL_NBR: '77' }, timeoutMs: 2000 });
 });
 afterAll(async () => {
   await Promise.all([...servers, receiver].map((s) => s.close()));
@@ -256,31 +256,31 @@ describe('EPX (Browser Post)', () => {
   });
 
   test('key exchange with a wrong MAC is refused', async () => {
-    const wrong = new EpxClient({ baseUrl: servers[1]!.url, mac: 'wrong', fourPartKey: { CUST_NBR: '9001', MERCH_NBR: '900300', DBA_NBR: '2', TERMINAL_NBR: '77' }, timeoutMs: 2000 });
+    const wrong = new EpxClient({ ...epxSandboxUrls(servers[1]!.url), mac: 'wrong', fourPartKey: { CUST_NBR: '9001', MERCH_NBR: '900300', DBA_NBR: '2', TERMINAL_NBR: '77' }, timeoutMs: 2000 });
     expect((await failure(wrong.keyExchange({ orderId: 'x.1', amount, redirectUrl: 'http://127.0.0.1/back' }))).type).toBe(FailureType.UpstreamRejected);
   });
 
   test('a TAC is single use, bound to its values, and expires after 4 hours', async () => {
     const opened = await open('tac.1');
     const tac = tacOf(opened.redirectUrl);
-    const tx = epx.transactions.get(opened.processorRef)!;
-    expect(epx.browserPost({ TAC: tac, TRAN_NBR: tx.tranNbr, AMOUNT: '0.01', ACCOUNT_NBR: '4000000000000002' })).toEqual({ error: 'BP_102' });
-    const approved = epx.browserPost({ TAC: tac, TRAN_NBR: tx.tranNbr, AMOUNT: '10.50', ACCOUNT_NBR: '4000000000000002' });
+    const tx = epx.transactions.get(tacOf(opened.redirectUrl))!;
+    expect(epx.browserPost({ ...EPX_KEY, EXP_DATE: '3012', TAC: tac, TRAN_NBR: tx.tranNbr, AMOUNT: '0.01', ACCOUNT_NBR: '4000000000000002' })).toEqual({ error: 'BP_102' });
+    const approved = epx.browserPost({ ...EPX_KEY, EXP_DATE: '3012', TAC: tac, TRAN_NBR: tx.tranNbr, AMOUNT: '10.50', ACCOUNT_NBR: '4000000000000002' });
     expect(approved).toMatchObject({ redirectUrl: 'http://127.0.0.1/back', fields: { AUTH_RESP: '00', AUTH_MASKED_ACCOUNT_NBR: 'XXXXXXXXXXXX0002', USER_DATA_1: 'tac.1' } });
-    expect(epx.browserPost({ TAC: tac, TRAN_NBR: tx.tranNbr, ACCOUNT_NBR: '4000000000000002' })).toEqual({ error: 'BP_101' });
+    expect(epx.browserPost({ ...EPX_KEY, EXP_DATE: '3012', TAC: tac, TRAN_NBR: tx.tranNbr, ACCOUNT_NBR: '4000000000000002' })).toEqual({ error: 'BP_101' });
 
     const later = await open('tac.2');
     epx.clock.advance(4 * 3600_000 + 1000);
-    const stale = epx.transactions.get(later.processorRef)!;
-    expect(epx.browserPost({ TAC: tacOf(later.redirectUrl), TRAN_NBR: stale.tranNbr, ACCOUNT_NBR: '4000000000000002' })).toEqual({ error: 'BP_101' });
+    const stale = epx.transactions.get(tacOf(later.redirectUrl))!;
+    expect(epx.browserPost({ ...EPX_KEY, EXP_DATE: '3012', TAC: tacOf(later.redirectUrl), TRAN_NBR: stale.tranNbr, ACCOUNT_NBR: '4000000000000002' })).toEqual({ error: 'BP_101' });
     epx.clock.reset();
   });
 
   test('status: pending, approved, declined with its AUTH_RESP; refund once (CCE9)', async () => {
     const opened = await open('status.1');
     expect((await epxClient.status('status.1')).state).toBe('pending');
-    const tx = epx.transactions.get(opened.processorRef)!;
-    epx.browserPost({ TAC: tacOf(opened.redirectUrl), TRAN_NBR: tx.tranNbr, ACCOUNT_NBR: '4000000000000002' });
+    const tx = epx.transactions.get(tacOf(opened.redirectUrl))!;
+    epx.browserPost({ ...EPX_KEY, EXP_DATE: '3012', TAC: tacOf(opened.redirectUrl), TRAN_NBR: tx.tranNbr, ACCOUNT_NBR: '4000000000000002' });
     expect((await epxClient.status('status.1')).state).toBe('captured');
     await epxClient.refund('status.1', amount);
     await epxClient.refund('status.1', amount);
@@ -289,18 +289,18 @@ describe('EPX (Browser Post)', () => {
     expect(booked).toEqual([['capture', 'RON'], ['refund', 'RON']]);
 
     const declined = await open('status.2');
-    const tx2 = epx.transactions.get(declined.processorRef)!;
-    epx.browserPost({ TAC: tacOf(declined.redirectUrl), TRAN_NBR: tx2.tranNbr, ACCOUNT_NBR: '4000000000000051' });
+    const tx2 = epx.transactions.get(tacOf(declined.redirectUrl))!;
+    epx.browserPost({ ...EPX_KEY, EXP_DATE: '3012', TAC: tacOf(declined.redirectUrl), TRAN_NBR: tx2.tranNbr, ACCOUNT_NBR: '4000000000000051' });
     expect(await epxClient.status('status.2')).toMatchObject({ state: 'declined', reason: 'INSUFFICIENT FUNDS (51)' });
   });
 
   test('capturedAt and captured come from the approval on the processor clock, not the look-up', async () => {
     const opened = await open('when.1');
-    const tx = epx.transactions.get(opened.processorRef)!;
+    const tx = epx.transactions.get(tacOf(opened.redirectUrl))!;
     try {
       epx.clock.advance(10 * 60_000);
       const before = epx.clock.now();
-      epx.browserPost({ TAC: tacOf(opened.redirectUrl), TRAN_NBR: tx.tranNbr, ACCOUNT_NBR: '4000000000000002' });
+      epx.browserPost({ ...EPX_KEY, EXP_DATE: '3012', TAC: tacOf(opened.redirectUrl), TRAN_NBR: tx.tranNbr, ACCOUNT_NBR: '4000000000000002' });
       const after = epx.clock.now();
       epx.clock.advance(3_600_000);
       const status = await epxClient.status('when.1');
@@ -323,10 +323,10 @@ describe('EPX (Browser Post)', () => {
     const usd = createEpxSandbox();
     const server = await listen(usd.app, 0);
     try {
-      const client = new EpxClient({ baseUrl: server.url, mac: usd.mac, fourPartKey: EPX_KEY, timeoutMs: 2000 });
+      const client = new EpxClient({ ...epxSandboxUrls(server.url), mac: usd.mac, fourPartKey: EPX_KEY, timeoutMs: 2000 });
       const dollars = { value: '10.50', currency: 'USD' };
       const opened = await client.keyExchange({ orderId: 'usd.1', amount: dollars, redirectUrl: 'http://127.0.0.1/back' });
-      usd.browserPost({ TAC: tacOf(opened.redirectUrl), TRAN_NBR: opened.processorRef, ACCOUNT_NBR: '4000000000000002' });
+      usd.browserPost({ ...EPX_KEY, EXP_DATE: '3012', TAC: tacOf(opened.redirectUrl), TRAN_NBR: opened.processorRef, ACCOUNT_NBR: '4000000000000002' });
       expect(usd.ledger.heldByOrder()['usd.1']).toEqual({ currency: 'USD', capturedMinor: 1050, refundedMinor: 0, heldMinor: 1050 });
     } finally {
       await server.close();

@@ -236,20 +236,29 @@ export function openApiDocument() {
     path: '/v1/webhooks/epx',
     operationId: 'epxRedirect',
     summary: "EPX Browser Post redirect (the driver's browser brings the result)",
-    description: 'Authenticated by RESP_MAC (HMAC-SHA256 with the merchant key, an assumption) and RESP_TIMESTAMP; answers a landing page.',
+    description:
+      'A hint that wakes the payment, which reads EPX’s own record. RESP_MAC (HMAC-SHA256 with the merchant key, an assumption: ' +
+      'not in EPX’s public documents) and RESP_TIMESTAMP are checked when present; an unsigned redirect is accepted as a hint.',
     request: {
       query: z.object({ orderId: z.string().optional() }),
       body: {
         content: {
           'application/x-www-form-urlencoded': {
-            schema: z.object({ AUTH_RESP: z.string(), AUTH_GUID: z.string(), TRAN_NBR: z.string(), RESP_MAC: z.string() }),
+            schema: z.object({
+              TRAN_NBR: z.string(),
+              AUTH_RESP: z.string().optional(),
+              AUTH_GUID: z.string().optional(),
+              BP_RESP_CODE: z.string().optional(),
+              BP_FIELD_ERRORS: z.string().optional(),
+              RESP_MAC: z.string().optional(),
+            }),
           },
         },
       },
     },
     responses: {
-      200: html('Landing page: approved or declined'),
-      401: html('Result not accepted: nothing signalled'),
+      200: html('Landing page: approved or declined when signed, "payment sent" when not'),
+      401: html('A signature present but wrong or stale, or another order’s result: nothing signalled'),
       503: html('Result verified but not delivered yet: the journey reads the processor itself'),
     },
   });

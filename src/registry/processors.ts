@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EpxClient } from '../activities/epx/client';
-import { MobilPayClient } from '../activities/mobilpay/client';
+import { MobilPayClient, SANDBOX_MERCHANT_BILLING } from '../activities/mobilpay/client';
 import type { Config } from '../config';
 import type { ProcessorTerms } from '../domain/payment-methods';
 import { createEpxSandbox } from '../sandbox/epx/app';
@@ -30,6 +30,29 @@ const mobilPayConfig = z.object({
     )
     .pipe(z.array(currencyCode).min(1, 'needs at least one currency')),
   SANDBOX_MOBILPAY_PORT: port.default(4020),
+  // The merchant default billing every start carries (NETOPIA requires one; the driver's identity
+  // is typed on NETOPIA's hosted page, parkflow does not hold it). Defaults: the sandbox's.
+  MOBILPAY_BILLING_EMAIL: z.email().default(SANDBOX_MERCHANT_BILLING.email),
+  MOBILPAY_BILLING_PHONE: z.string().default(SANDBOX_MERCHANT_BILLING.phone ?? ''),
+  MOBILPAY_BILLING_FIRST_NAME: z.string().trim().min(1).default(SANDBOX_MERCHANT_BILLING.firstName),
+  MOBILPAY_BILLING_LAST_NAME: z.string().trim().min(1).default(SANDBOX_MERCHANT_BILLING.lastName),
+  MOBILPAY_BILLING_CITY: z.string().trim().min(1).default(SANDBOX_MERCHANT_BILLING.city),
+  /** ISO 3166 numeric (642 = Romania), as NETOPIA takes it. */
+  MOBILPAY_BILLING_COUNTRY: z.coerce
+    .number()
+    .int()
+    .min(1, 'an ISO 3166 numeric country code such as 642')
+    .max(999, 'an ISO 3166 numeric country code such as 642')
+    .default(SANDBOX_MERCHANT_BILLING.country),
+});
+
+const merchantBilling = (config: RowConfig<typeof mobilPayConfig>) => ({
+  email: config.MOBILPAY_BILLING_EMAIL,
+  phone: config.MOBILPAY_BILLING_PHONE || undefined,
+  firstName: config.MOBILPAY_BILLING_FIRST_NAME,
+  lastName: config.MOBILPAY_BILLING_LAST_NAME,
+  city: config.MOBILPAY_BILLING_CITY,
+  country: config.MOBILPAY_BILLING_COUNTRY,
 });
 
 export const MOBILPAY = processorRow({
@@ -42,6 +65,7 @@ export const MOBILPAY = processorRow({
       apiKey: config.MOBILPAY_API_KEY,
       posSignature: config.MOBILPAY_POS_SIGNATURE,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      billing: merchantBilling(config),
     }),
   simulator: {
     name: 'MobilPay',
@@ -51,8 +75,13 @@ export const MOBILPAY = processorRow({
   },
 });
 
+// EPX's three hosts (sandbox keyexch.epxuap.com, services.epxuap.com/browserpost/,
+// secure.epxuap.com); the defaults are the simulator's, one port with a path per host.
 const epxConfig = z.object({
-  EPX_BASE_URL: url.default('http://127.0.0.1:4030'),
+  EPX_KEY_EXCHANGE_URL: url.default('http://127.0.0.1:4030/keyexchange'),
+  EPX_BROWSER_POST_URL: url.default('http://127.0.0.1:4030/browserpost'),
+  /** Refunds, and the status look-up (an assumed endpoint: nothing public describes one). */
+  EPX_SERVER_POST_URL: url.default('http://127.0.0.1:4030/serverpost'),
   EPX_MAC: z.string().min(1).default('sandbox-epx-mac-key'),
   EPX_CUST_NBR: z.string().min(1).default('9001'),
   EPX_MERCH_NBR: z.string().min(1).default('900300'),
@@ -76,7 +105,9 @@ export const EPX = processorRow({
   currencies: (config) => [config.EPX_CURRENCY],
   client: (config) =>
     new EpxClient({
-      baseUrl: config.EPX_BASE_URL,
+      keyExchangeUrl: config.EPX_KEY_EXCHANGE_URL,
+      browserPostUrl: config.EPX_BROWSER_POST_URL,
+      serverPostUrl: config.EPX_SERVER_POST_URL,
       mac: config.EPX_MAC,
       fourPartKey: epxFourPartKey(config),
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,

@@ -40,7 +40,7 @@ const cases: Array<{ method: 'mobilpay' | 'epx'; card: string; status: PaymentVi
   { method: 'mobilpay', card: '9900576270414197', status: 'declined', reason: 'Transaction not permitted (34)' },
   { method: 'mobilpay', card: '9900130597497640', status: 'declined', reason: 'Issuer unavailable (bank error) (22)' },
   { method: 'epx', card: '4000000000000002', status: 'captured' },
-  { method: 'epx', card: '4000000000000054', status: 'declined', reason: 'EXPIRED CARD (54)' },
+  { method: 'epx', card: '4000000000000549', status: 'declined', reason: 'EXPIRED CARD (54)' },
 ];
 
 describe('hosted payment pages in Chromium', () => {

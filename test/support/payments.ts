@@ -13,7 +13,7 @@ import { type MobilPaySandbox } from '../../src/sandbox/mobilpay/app';
 import { payment } from '../../src/workflows';
 import { type PaymentView } from '../../src/workflows/messages';
 import { openPayment, paymentOrderId, paymentWorkflowId, type PaymentInput } from '../../src/workflows/payment-messages';
-import { freePort } from './stack';
+import { epxUrlSettings, freePort } from './stack';
 import { timeSkippingEnv, workflowBundle } from './temporal';
 
 /** Starts one payment attempt the way a journey (or the API) does: Update-with-Start, first answer = the hosted page. */
@@ -31,9 +31,10 @@ export async function payOnHostedPage(sims: { mobilPay: MobilPaySandbox; epx: Ep
     const ntpID = new URL(view.redirectUrl).pathname.split('/').pop()!;
     return sims.mobilPay.payWithCard(ntpID, cardNumber, '111');
   }
-  const tac = new URL(view.redirectUrl).searchParams.get('TAC')!;
-  const tx = [...sims.epx.transactions.values()].find((t) => t.tac === tac)!;
-  const result = sims.epx.browserPost({ TAC: tac, TRAN_NBR: tx.tranNbr, AMOUNT: fromMinorUnits(tx.amountMinor), ACCOUNT_NBR: cardNumber });
+  // The hosted form posts what its link carries (TAC, 4-part key) with the card.
+  const link = Object.fromEntries(new URL(view.redirectUrl).searchParams);
+  const tx = sims.epx.transactions.get(link.TAC!)!;
+  const result = sims.epx.browserPost({ ...link, TRAN_NBR: tx.tranNbr, AMOUNT: fromMinorUnits(tx.amountMinor), ACCOUNT_NBR: cardNumber, EXP_DATE: '3012' });
   if ('error' in result) throw new Error(`EPX refused: ${result.error}`);
   // The browser carries the redirect to parkflow (0 times = a lost redirect; 2 = a replay).
   for (let i = 0; i < (options.deliver ?? 1); i++) await postRedirect(result.redirectUrl, result.fields);
@@ -52,7 +53,7 @@ export async function startPaymentHarness(sims: { mobilPay: MobilPaySandbox; epx
   const env = await timeSkippingEnv();
   const apiPort = await freePort();
   const servers = [await listen(sims.mobilPay.app, 0), await listen(sims.epx.app, 0)];
-  const config = loadConfig({ NODE_ENV: 'test', MOBILPAY_BASE_URL: servers[0]!.url, EPX_BASE_URL: servers[1]!.url, PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, API_KEYS: 'test:payments-test-key' });
+  const config = loadConfig({ NODE_ENV: 'test', MOBILPAY_BASE_URL: servers[0]!.url, ...epxUrlSettings(servers[1]!.url), PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, API_KEYS: 'test:payments-test-key' });
   const app = createApp({ config, temporal: env.client, logger: createLogger('silent'), box: new SecretBox(config.PARKFLOW_SECRET_KEY), parkingPlus: parkingPlusClient(config) });
   servers.push(await listen(app, apiPort));
   const worker = await Worker.create({

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { listen, type Listening } from '../../src/sandbox/harness';
 import { createEctorSandbox, type EctorSandbox } from '../../src/sandbox/ector/app';
-import { createEpxSandbox, type EpxSandbox } from '../../src/sandbox/epx/app';
+import { createEpxSandbox, epxSandboxUrls, type EpxSandbox } from '../../src/sandbox/epx/app';
 import { createLinkcSandbox, type LinkcSandbox } from '../../src/sandbox/linkc/app';
 import { createMobilPaySandbox, type MobilPaySandbox } from '../../src/sandbox/mobilpay/app';
 import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../../src/sandbox/parkingplus/app';
@@ -14,6 +14,12 @@ import { startService, type Service } from '../../src/service';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { contractViolations, type RecordedResponse } from './contract';
 import { workflowBundle } from './temporal';
+
+/** The simulator's three EPX hosts (one port, a path each) as the configuration names them. */
+export function epxUrlSettings(origin: string): Record<string, string> {
+  const urls = epxSandboxUrls(origin);
+  return { EPX_KEY_EXCHANGE_URL: urls.keyExchangeUrl, EPX_BROWSER_POST_URL: urls.browserPostUrl, EPX_SERVER_POST_URL: urls.serverPostUrl };
+}
 
 export const API_KEY = 'e2e-test-api-key';
 /** A second backend service: it must not see the first one's journeys. */
@@ -87,7 +93,7 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
     SANDBOX_ENABLED: 'false',
     PARKINGPLUS_BASE_URL: parkingPlusServer.url,
     MOBILPAY_BASE_URL: mobilPayServer.url,
-    EPX_BASE_URL: epxServer.url,
+    ...epxUrlSettings(epxServer.url),
     LINKC_BASE_URL: linkcServer.url,
     ECTOR_BASE_URL: ectorServer.url,
     ECTOR_API_KEY,

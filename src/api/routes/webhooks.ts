@@ -1,9 +1,10 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import express, { Router } from 'express';
 import { type Logger } from 'pino';
-import { RedirectRejected, verifyEpxRedirect } from '../../activities/epx/client';
+import { epxRedirectOutcome, RedirectRejected, verifyEpxRedirect } from '../../activities/epx/client';
 import { IpnRejected, verifyNetopiaIpn } from '../../activities/mobilpay/ipn';
 import { type Config } from '../../config';
+import { journeyOfOrder, type JourneyRefresher } from '../journey-refresh';
 import { landingPage } from '../landing-page';
 import { paymentNotified, paymentWorkflowId } from '../../workflows/payment-messages';
 
@@ -13,9 +14,28 @@ import { paymentNotified, paymentWorkflowId } from '../../workflows/payment-mess
 
 type Delivery = 'delivered' | 'unknown-order' | 'unavailable';
 
-export function webhooksRouter({ temporal, config, logger }: { temporal: Client; config: Config; logger: Logger }): Router {
+export function webhooksRouter({
+  temporal,
+  config,
+  logger,
+  refresher,
+}: {
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+  refresher: JourneyRefresher;
+}): Router {
   const router = Router();
   const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  /** The driver is back from the page: the journey looks now too (its payment was just woken). */
+  const askJourney = async (orderId: string) => {
+    const journeyId = journeyOfOrder(orderId);
+    if (!journeyId) return;
+    await refresher.refresh(journeyId, { source: 'return' }).catch((err: unknown) => {
+      logger.warn({ orderId, err: (err as Error).message }, 'could not ask the journey to look now');
+    });
+  };
 
   const wake = async (orderId: string): Promise<Delivery> => {
     try {
@@ -52,10 +72,13 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
     res.json({ errorType: 0, errorCode: null, errorMessage: '' });
   });
 
+  // EPX's Browser Post redirect, carried by the driver's browser. Its RESP_MAC is not in EPX's public
+  // documents: checked when present, and an unsigned redirect is taken as what every redirect is here,
+  // a hint — the payment workflow decides from EPX's own record (the status look-up).
   router.post('/webhooks/epx', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
-    let fields: Record<string, string>;
+    let redirect: { fields: Record<string, string>; signed: boolean };
     try {
-      fields = verifyEpxRedirect((req.body ?? {}) as Record<string, string>, { mac: config.EPX_MAC, nowSeconds: nowSeconds() });
+      redirect = verifyEpxRedirect((req.body ?? {}) as Record<string, string>, { mac: config.EPX_MAC, nowSeconds: nowSeconds() });
     } catch (err) {
       if (!(err instanceof RedirectRejected)) throw err;
       logger.warn({ processor: 'epx', reason: err.message }, 'notification rejected');
@@ -64,7 +87,8 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
         .type('html')
         .send(landingPage('Payment result not accepted', 'This payment result could not be verified.'));
     }
-    const orderId = fields.USER_DATA_1 ?? '';
+    const { fields, signed } = redirect;
+    const orderId = fields.USER_DATA_1 ?? (typeof req.query.orderId === 'string' ? req.query.orderId : '');
     if (req.query.orderId !== undefined && req.query.orderId !== orderId) {
       return void res
         .status(401)
@@ -72,15 +96,18 @@ export function webhooksRouter({ temporal, config, logger }: { temporal: Client;
         .send(landingPage('Payment result not accepted', 'This payment result belongs to another order.'));
     }
     const delivery = await wake(orderId);
-    logger.info({ processor: 'epx', orderId, delivery }, 'notification received');
-    const approved = fields.AUTH_RESP === '00';
+    await askJourney(orderId);
+    logger.info({ processor: 'epx', orderId, delivery, signed }, 'notification received');
+    const outcome = epxRedirectOutcome(fields);
     res
       .status(delivery === 'unavailable' ? 503 : 200)
       .type('html')
       .send(
-        approved
-          ? landingPage('Payment received', 'Thank you: you can go back to the app.', 'approved')
-          : landingPage('Payment declined', `${fields.AUTH_RESP_TEXT ?? 'Declined'} — you can try again from the app.`, 'declined'),
+        !signed
+          ? landingPage('Payment sent', 'You can go back to the app: it shows the result in a moment.')
+          : outcome.approved
+            ? landingPage('Payment received', 'Thank you: you can go back to the app.', 'approved')
+            : landingPage('Payment declined', `${outcome.reason ?? 'Declined'} — you can try again from the app.`, 'declined'),
       );
   });
 
