@@ -8,7 +8,7 @@ import { createPaymentAttemptActivities } from '../src/activities/payment-attemp
 import { type LinkcClient } from '../src/activities/linkc/client';
 import { linkcJourney } from '../src/workflows';
 import { type LinkcJourneyInput } from '../src/workflows/linkc-journey';
-import { cancelJourney, getJourney, payJourney, startJourney, type JourneyView } from '../src/workflows/messages';
+import { cancelJourney, getJourney, payJourney, refreshJourney, startJourney, type JourneyView } from '../src/workflows/messages';
 import { paymentWorkflowId } from '../src/workflows/payment-messages';
 import { FakeLinkcClient, FakePayments } from './support/fake-linkc';
 import { timeSkippingEnv, workflowBundle } from './support/temporal';
@@ -173,6 +173,8 @@ describe('LinkC journey (time-skipping)', () => {
   test('an overstay: after the exit window the stay is looked up again and a new amount is due', async () => {
     await run(async ({ linkc, payments, start }) => {
       linkc.enteredMinutesAgo(50, await env.currentTimeMs());
+      // Exit allowed until the payment + 15 minutes (not 15 minutes after each look-up: the journey waits out an exit-by LinkC gave).
+      linkc.exitToleranceMs = 15 * MINUTE;
       const { handle } = await start();
       const view = await handle.executeUpdate(payJourney, { args: [{ method: 'epx' }] });
       payments.capture(view.paymentId, await env.currentTimeMs());
@@ -365,6 +367,101 @@ describe('LinkC journey money (time-skipping)', () => {
       expect(await stateOf(handle)).toBe('paid');
       expect(payments.opened).toHaveLength(1);
       expect(payments.heldMinor()).toBe(linkc.paidMinor - 250); // kept = what LinkC booked from us
+    });
+  });
+});
+
+describe('LinkC journey: exit tolerance and refresh (time-skipping)', () => {
+  // Failed before the fix: at the hour boundary (minute 60) the journey went back to awaiting_payment 2.50.
+  test('paid just before the hour: the journey stays paid until the exit-by LinkC gave after the payment, then the next hour is due', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(57, await env.currentTimeMs());
+      linkc.exitToleranceMs = 15 * MINUTE;
+      linkc.freeWithinTolerance = false; // LinkC shows the next hour before the exit-by it gave (as the simulator did)
+      const { handle } = await start();
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      payments.capture(view.paymentId, await env.currentTimeMs());
+      await env.sleep(MINUTE);
+      const paid = await handle.query(getJourney);
+      expect(paid).toMatchObject({ state: 'paid', amount: { value: '0.00' } });
+      const exitBy = Date.parse(paid.deadlines.exitBy!);
+      expect(exitBy - (await env.currentTimeMs())).toBeGreaterThan(12 * MINUTE);
+
+      await env.sleep(5 * MINUTE); // minute ~63: past the hour, looked up several times, within the tolerance
+      const tolerated = await handle.query(getJourney);
+      expect(tolerated).toMatchObject({ state: 'paid', amount: { value: '0.00' } });
+      expect(Date.parse(tolerated.deadlines.exitBy!)).toBe(exitBy);
+      expect(tolerated.deadlines.transactionValidUntil).toBeUndefined();
+
+      await env.sleep(exitBy - (await env.currentTimeMs()) + 2 * MINUTE); // past the exit-by: an overstay
+      expect(await handle.query(getJourney)).toMatchObject({ state: 'awaiting_payment', amount: { value: '2.50' } });
+      expect(linkc.paidMinor).toBe(500);
+    });
+  });
+
+  test("the simulator's kind of garage (nothing due within the tolerance): paid until it ends, then the next hour", async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(57, await env.currentTimeMs());
+      linkc.exitToleranceMs = 15 * MINUTE;
+      const { handle } = await start();
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'epx' }] });
+      payments.capture(view.paymentId, await env.currentTimeMs());
+      await env.sleep(6 * MINUTE);
+      expect(await handle.query(getJourney)).toMatchObject({ state: 'paid', amount: { value: '0.00' } });
+      await env.sleep(12 * MINUTE);
+      expect(await handle.query(getJourney)).toMatchObject({ state: 'awaiting_payment', amount: { value: '2.50' } });
+    });
+  });
+
+  // Failed before the fix: the journey noticed the car leaving only at its next poll, 10 minutes on.
+  test('a refresh looks the stay up now instead of at the next poll: the car left, completed within a second or two', async () => {
+    await run(async ({ linkc, start }) => {
+      linkc.enteredMinutesAgo(5, await env.currentTimeMs()); // nothing due: paid, watching the exit
+      const { handle, first } = await start({ polling: { firstMs: 10 * MINUTE, maxMs: 20 * MINUTE } });
+      expect(first.state).toBe('paid');
+      await env.sleep(2 * MINUTE);
+      const lookups = linkc.lookups;
+      linkc.inYard = false;
+      const asked = await env.currentTimeMs();
+      await handle.signal(refreshJourney, { source: 'backend' });
+      const done = await handle.result();
+      expect(done.state).toBe('completed');
+      expect(Date.parse(done.timeline.at(-1)!.at) - asked).toBeLessThanOrEqual(2_000);
+      expect(linkc.lookups).toBe(lookups + 1);
+    });
+  });
+
+  test('two refreshes 100 ms apart (just after a look-up) are one look-up, not sooner than the floor; the changed stay is seen', async () => {
+    await run(async ({ linkc, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle, first } = await start({ polling: { firstMs: 10 * MINUTE, maxMs: 20 * MINUTE } });
+      expect(first).toMatchObject({ state: 'awaiting_payment', amount: { value: '7.50' } });
+      const lookups = linkc.lookups;
+      linkc.paidMinor = 750; // paid at the garage's kiosk
+      const asked = await env.currentTimeMs();
+      await handle.signal(refreshJourney, { source: 'return' });
+      await env.sleep(100);
+      await handle.signal(refreshJourney, { source: 'backend' });
+      await env.sleep(3_000);
+      const view = await handle.query(getJourney);
+      expect(view).toMatchObject({ state: 'paid', amount: { value: '0.00' } });
+      const seenAt = Date.parse(view.timeline.at(-1)!.at);
+      expect(seenAt - Date.parse(first.timeline.at(-1)!.at)).toBeGreaterThanOrEqual(1_000); // the floor after the start's look-up
+      expect(seenAt - asked).toBeLessThanOrEqual(2_000);
+      expect(linkc.lookups).toBe(lookups + 1);
+    });
+  });
+
+  test('a refresh on an ended journey does nothing', async () => {
+    await run(async ({ linkc, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle } = await start({ polling: { firstMs: 10 * MINUTE, maxMs: 20 * MINUTE } });
+      await handle.executeUpdate(cancelJourney, { args: [{}] });
+      expect((await handle.result()).state).toBe('cancelled');
+      const lookups = linkc.lookups;
+      await handle.signal(refreshJourney, { source: 'backend' }).catch(() => undefined); // closed: refused or ignored
+      await env.sleep(5_000);
+      expect(linkc.lookups).toBe(lookups);
     });
   });
 });

@@ -15,7 +15,7 @@ import { fromMinorUnits, toMinorUnits } from '../domain/money';
 import { type ProcessorTerms } from '../domain/payment-methods';
 import { firstStep } from './first-step';
 import { Journey } from './journey';
-import { cancelJourney, getJourney, payJourney, refreshJourney, REFRESH_FLOOR_MS, type JourneyView } from './messages';
+import { cancelJourney, getJourney, payJourney, refreshJourney, type JourneyView } from './messages';
 import { PaymentCollection, type CollectionState } from './payment-collection';
 import { paymentChanged } from './payment-messages';
 import { applicationFailureOf, asHandlerFailure, continueAsNewWhenLong } from './support';
@@ -122,11 +122,8 @@ export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyVie
     showPayment();
   });
   // Ector keeps no payment state of its own to look up: checking now is the open attempt reading its processor.
-  let nudgedAt = -Infinity;
   setHandler(refreshJourney, async () => {
-    if (journey.isTerminal || Date.now() - nudgedAt < REFRESH_FLOOR_MS) return;
-    nudgedAt = Date.now();
-    await collection.nudge();
+    if (!journey.isTerminal) await collection.nudge();
   });
 
   setHandler(

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -14,7 +15,7 @@ import { fromMinorUnits, toMinorUnits } from '../domain/money';
 import { type ProcessorTerms } from '../domain/payment-methods';
 import { firstStep } from './first-step';
 import { Journey } from './journey';
-import { cancelJourney, exitJourney, getJourney, payJourney, type JourneyView } from './messages';
+import { cancelJourney, exitJourney, getJourney, payJourney, REFRESH_FLOOR_MS, refreshJourney, type JourneyView } from './messages';
 import { PaymentCollection, type CollectionState } from './payment-collection';
 import { paymentChanged } from './payment-messages';
 import { applicationFailureOf, asHandlerFailure, backoff, continueAsNewWhenLong } from './support';
@@ -26,6 +27,10 @@ import { applicationFailureOf, asHandlerFailure, backoff, continueAsNewWhenLong 
 // never submitted. What LinkC booked for us is known from its own answers (a used id is ours)
 // or, for an unanswered registration, from the stay's valor_pago; what we hold, from the
 // processors' records. Money kept always ends equal to money LinkC booked.
+// After a payment the garage gives an exit tolerance (validade_datahora): an amount LinkC shows
+// before the exit-by it gave is not asked for (the journey stays paid) until that time has passed.
+// A refresh signal makes the journey look the stay up now rather than at its next poll (never
+// sooner than REFRESH_FLOOR_MS after its previous look-up); polling stays the backstop.
 
 export interface LinkcJourneyInput {
   lookup: StayLookup;
@@ -52,6 +57,10 @@ export interface LinkcJourneyState {
   refused?: boolean;
   /** A registration whose answer never came, settled by the next look-up's valor_pago. */
   unanswered?: { amountMinor: number; paidBeforeMinor: number };
+  /** The exit-by of the last look-up that found nothing due (ms): the car may leave until then. */
+  exitAllowedUntil?: number;
+  /** A refresh arrived since the last look-up: the waits end, the stay is looked up (after the floor). */
+  refreshRequested?: boolean;
 }
 
 const retry: RetryPolicy = {
@@ -68,6 +77,8 @@ const DEFAULT_HISTORY_LIMIT = 5_000;
 /** Our payment must be captured this long before the transaction id expires, to register in time. */
 const REGISTRATION_MARGIN_FRACTION = 0.2;
 const MAX_REGISTRATION_MARGIN_MS = 60_000;
+/** Paid, an amount LinkC shows before the exit-by it gave is not asked for (it moved the journey back before). */
+const EXIT_TOLERANCE_PATCH = 'linkc-exit-tolerance';
 
 export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyView> {
   const { workflowId } = workflowInfo();
@@ -95,13 +106,28 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   const unbookedMinor = () => collection.heldMinor - state.bookedMinor;
   const owedMinor = () => Math.max(0, dueMinor() - unbookedMinor());
   const showPayment = () => (journey.view.payment = collection.latest);
+  /**
+   * Paid, and LinkC shows an amount before the exit-by it gave when nothing was due (the garage's
+   * exit tolerance after a payment): not asked for until then. (A patch: such a look-up moved the
+   * journey back to awaiting_payment before.)
+   */
+  const withinExitTolerance = (stay: Stay) =>
+    stay.payableHere &&
+    toMinorUnits(stay.due.value) > 0 &&
+    (journey.state === 'paid' || journey.state === 'exiting') &&
+    Date.now() < (state.exitAllowedUntil ?? 0) &&
+    patched(EXIT_TOLERANCE_PATCH);
+  /** Something to pay now: due, and not within the exit tolerance. */
+  const overstayed = () => dueMinor() > 0 && !withinExitTolerance(state.stay!);
   const applyStay = (next: Stay) => {
+    const tolerated = withinExitTolerance(next);
     state.stay = next;
-    journey.view.amount = next.payableHere ? next.due : undefined;
+    if (next.payableHere && toMinorUnits(next.due.value) === 0) state.exitAllowedUntil = Date.parse(next.exitBy);
+    journey.view.amount = !next.payableHere ? undefined : tolerated ? { ...next.due, value: '0.00' } : next.due;
     journey.view.upstream.localizador = next.localizador;
     journey.setReference(next.localizador);
-    journey.setDeadline('transactionValidUntil', next.transaction?.validUntil);
-    journey.setDeadline('exitBy', next.exitBy);
+    journey.setDeadline('transactionValidUntil', tolerated ? undefined : next.transaction?.validUntil);
+    journey.setDeadline('exitBy', tolerated ? new Date(state.exitAllowedUntil!).toISOString() : next.exitBy);
     if (next.placa && !journey.view.plate) journey.view.plate = next.placa;
   };
   /** Paying here is impossible (an OSA partner's stay): exit is allowed until exitBy, or it is paid at the garage. */
@@ -114,6 +140,13 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   };
 
   setHandler(getJourney, () => journey.view);
+  // A hint: many refreshes before the next look-up are one look-up; an ended journey looks no more.
+  // The open payment (if any) reads its processor now too.
+  setHandler(refreshJourney, async () => {
+    if (journey.isTerminal) return;
+    state.refreshRequested = true;
+    await collection.nudge();
+  });
   setHandler(paymentChanged, (view) => {
     collection.onChanged(view);
     showPayment();
@@ -154,7 +187,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     exitJourney,
     async () => {
       const next = await lookUp();
-      if (next && dueMinor() > 0)
+      if (next && overstayed())
         journey.moveTo('awaiting_payment'); // overstayed: pay the difference first
       else if (next && exitAllowedOrFail(next)) journey.moveTo('exiting');
       return journey.view;
@@ -183,6 +216,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
 
   /** Looks the stay up again (new transaction id, maybe a new amount); undefined once the car left. */
   async function lookUp(): Promise<Stay | undefined> {
+    state.refreshRequested = false;
     try {
       const next = await reads.lookupLinkcStay(input.lookup);
       applyStay(next);
@@ -268,7 +302,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     const ready = () => !!state.stay?.transaction && dueMinor() > 0 && unbookedMinor() >= dueMinor();
     const lapsesIn = state.stay?.transaction ? validUntil() - Date.now() : polling.firstMs;
     if (lapsesIn > 0 && !ready()) {
-      await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading, lapsesIn);
+      await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading || !!state.refreshRequested, lapsesIn);
       if (journey.state !== 'awaiting_payment' || collection.needsReading) return;
     }
     if (ready() && validUntil() > Date.now()) {
@@ -284,12 +318,10 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
       }
     }
     // The id lapsed, was refused or used: never submit it again; look the stay up again (not too often).
+    // A refresh asks for it sooner: after the floor only.
     const sinceLookUp = Date.now() - lookedUpAt;
-    if (
-      sinceLookUp < polling.firstMs &&
-      (await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading, polling.firstMs - sinceLookUp))
-    )
-      return;
+    const gap = state.refreshRequested ? REFRESH_FLOOR_MS : polling.firstMs;
+    if (sinceLookUp < gap && (await waitToLookUp('awaiting_payment', gap - sinceLookUp))) return;
     const next = await lookUp();
     if (!next) journey.moveTo('completed');
     else if (dueMinor() === 0) journey.moveTo('paid');
@@ -334,13 +366,26 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     while (journey.state === watching && !journey.isTerminal) {
       const untilExitBy = Date.parse(journey.view.deadlines.exitBy ?? '') - Date.now() + 1_000;
       const wait = Math.max(polling.firstMs, untilExitBy > 0 ? Math.min(interval(), untilExitBy) : interval());
-      if (await condition(() => journey.state !== watching || collection.needsReading, wait)) return;
+      if (await waitToLookUp(watching, wait)) return;
       const next = await lookUp();
       if (!next) journey.moveTo('completed');
-      else if (dueMinor() > 0) journey.moveTo('awaiting_payment');
-      else exitAllowedOrFail(next);
+      else if (overstayed()) journey.moveTo('awaiting_payment');
+      else if (dueMinor() === 0) exitAllowedOrFail(next);
       await continueIfLong();
     }
+  }
+
+  /**
+   * Waits up to `ms` before the next look-up: true if the journey left `watching` or has payments
+   * to read (look nothing up), false to look the stay up — at the end of the wait, or on a refresh
+   * once REFRESH_FLOOR_MS has passed since the previous look-up. Without a refresh, one timer as before.
+   */
+  async function waitToLookUp(watching: JourneyView['state'], ms: number): Promise<boolean> {
+    const interrupted = () => journey.state !== watching || collection.needsReading;
+    if (!(await condition(() => interrupted() || !!state.refreshRequested, ms))) return false;
+    if (interrupted()) return true;
+    const floor = lookedUpAt + REFRESH_FLOOR_MS - Date.now();
+    return floor > 0 && (await condition(interrupted, floor));
   }
 
   /** A long wait continues as new before its history grows large. */

@@ -4,7 +4,7 @@ import type { PaymentActivities } from '../activities/payments';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { fromMinorUnits, toMinorUnits, type Money } from '../domain/money';
 import { type PaymentMethod, type ProcessorTerms } from '../domain/payment-methods';
-import { type PaymentView } from './messages';
+import { REFRESH_FLOOR_MS, type PaymentView } from './messages';
 import { paymentNotified, paymentOrderId, paymentWorkflowId, supersedePayment } from './payment-messages';
 import { asHandlerFailure, Lock } from './support';
 
@@ -69,6 +69,8 @@ export class PaymentCollection {
   private reading = 0;
   /** The journey has ended: no attempt opens any more, and one that was opening is superseded once open. */
   private ended = false;
+  /** When the open attempt was last asked to read its processor (at most once per REFRESH_FLOOR_MS). */
+  private nudgedAt = -Infinity;
 
   constructor(
     readonly state: CollectionState,
@@ -240,11 +242,12 @@ export class PaymentCollection {
 
   /**
    * A driver came back from the open attempt's page (or a backend asked): its workflow reads the processor now
-   * instead of at its next poll. A hint like a notification: the processor's record still decides.
+   * instead of at its next poll, at most once a second. A hint like a notification: the processor's record still decides.
    */
   async nudge(): Promise<void> {
     const open = this.open;
-    if (!open?.view.redirectUrl) return;
+    if (!open?.view.redirectUrl || Date.now() - this.nudgedAt < REFRESH_FLOOR_MS) return;
+    this.nudgedAt = Date.now();
     await getExternalWorkflowHandle(paymentWorkflowId(open.view.paymentId))
       .signal(paymentNotified)
       .catch(() => undefined); // it has just ended: its report is on its way

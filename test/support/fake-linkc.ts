@@ -30,7 +30,17 @@ export class FakeLinkcClient {
   /** Looked up through an OSA partner: the movement only, paid at the garage until `osaPaidUntilMs`. */
   osa = false;
   osaPaidUntilMs?: number;
-  readonly transactions = new Map<string, { dueMinor: number; expiresMs: number; used: boolean }>();
+  /**
+   * The garage's exit tolerance after a payment: exit allowed until our last registration + this.
+   * Unset (the default): until 15 minutes after each look-up that finds nothing due.
+   */
+  exitToleranceMs?: number;
+  /** With exitToleranceMs: nothing more is due until it ends (the simulator's garage). False: the tariff's next hour is due at once, before the exit-by LinkC gave. */
+  freeWithinTolerance = true;
+  /** How many look-ups reached the fake (outages and 404s included). */
+  lookups = 0;
+  private registeredAt?: { atMs: number; quotedMs: number };
+  readonly transactions = new Map<string, { dueMinor: number; expiresMs: number; used: boolean; quotedMs?: number }>();
   readonly submissions: Array<{ id: string; outcome: 'registered' | 'expired' | 'reused' | 'stale' | 'refused' }> = [];
   private next = 1;
 
@@ -44,10 +54,13 @@ export class FakeLinkcClient {
   }
 
   async lookupStay(_lookup: StayLookup): Promise<Stay> {
+    this.lookups += 1;
     if (this.outage) throw ApplicationFailure.retryable('linkc stay lookup: 503', FailureType.UpstreamUnavailable);
     if (!this.inYard) throw ApplicationFailure.nonRetryable('stay not found in the yard', FailureType.UpstreamNotFound);
     const t = now();
-    const total = this.totalMinor(t);
+    const tolerance = this.exitToleranceMs !== undefined && this.registeredAt ? this.registeredAt.atMs + this.exitToleranceMs : undefined;
+    const tolerated = tolerance !== undefined && t <= tolerance;
+    const total = this.totalMinor(tolerated && this.freeWithinTolerance ? this.registeredAt!.quotedMs : t);
     const due = Math.max(0, total - this.paidMinor);
     if (this.osa) {
       const zero = money('0', 'BRL');
@@ -57,7 +70,7 @@ export class FakeLinkcClient {
     const stay: Stay = {
       localizador: '1234567890',
       enteredAt: new Date(this.enteredAtMs!).toISOString(),
-      exitBy: new Date(due > 0 ? t : this.paidMinor > 0 ? t + 15 * 60_000 : this.enteredAtMs! + 15 * 60_000).toISOString(),
+      exitBy: new Date(due > 0 ? t : tolerated ? tolerance : this.paidMinor > 0 ? t + 15 * 60_000 : this.enteredAtMs! + 15 * 60_000).toISOString(),
       total: money(fromMinorUnits(total), 'BRL'),
       paid: money(fromMinorUnits(this.paidMinor), 'BRL'),
       due: money(fromMinorUnits(due), 'BRL'),
@@ -65,7 +78,7 @@ export class FakeLinkcClient {
     };
     if (due > 0) {
       const id = `tx-${this.next++}`;
-      this.transactions.set(id, { dueMinor: due, expiresMs: t + this.validityMs, used: false });
+      this.transactions.set(id, { dueMinor: due, expiresMs: t + this.validityMs, used: false, quotedMs: t });
       stay.transaction = { id, validUntil: new Date(t + this.validityMs).toISOString() };
     }
     return stay;
@@ -99,6 +112,7 @@ export class FakeLinkcClient {
     }
     tx.used = true;
     this.paidMinor += tx.dueMinor;
+    this.registeredAt = { atMs: now(), quotedMs: tx.quotedMs ?? now() };
     this.submissions.push({ id, outcome: 'registered' });
     if (this.loseNextAnswer) {
       this.loseNextAnswer = false;

@@ -40,7 +40,10 @@ export interface Stay {
   payableHere: boolean;
 }
 
-const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal amount');
+// LinkC's examples write "10.5", "5.5", "5.0"; parkflow keeps two decimals ("10.50"): every amount
+// goes through money() — parsed as a string into minor units, never a float. More than two
+// significant decimals is not an amount in reais: a parse failure, not a rounding.
+const decimal = z.string().regex(/^\d+(\.\d{1,2}0*)?$/, 'a decimal amount in reais (at most two decimals)');
 const instant = z.iso.datetime({ offset: true });
 const Calculation = z.object({
   localizador: z.string().optional(),
@@ -112,7 +115,8 @@ export class LinkcClient {
     if ('movimento' in answer) {
       const m = answer.movimento;
       const zero = money('0', 'BRL');
-      // Exit is allowed until validade_datahora; without one, only once paid at the garage.
+      // Exit is allowed until validade_datahora (the field table's "validade para saída"); the
+      // seed's example has saida_datahora instead; without either, only once paid at the garage.
       const exitBy = iso(m.validade_datahora ?? m.saida_datahora ?? m.entrada_datahora);
       const localizador = m.localizador ?? m.documento ?? lookup.localizador ?? '';
       return {

@@ -11,12 +11,16 @@ import { StateFile } from '../state-file';
 // every placa except those starting with "Z" is found (else 404), with a random entry time; only
 // cars still in the yard; 400 without localizador/placa or for a partner not allowed; OSA
 // partners look up by localizador only, stays that entered through them, `movimento` shape with
-// the field table's status, entrada_datahora, validade_datahora and valor_total (and the example's
-// documento; saida_datahora once the car has left). An OSA stay is paid at the garage.
+// the field table's localizador, status, entrada_datahora, validade_datahora and valor_total (and
+// the example's documento; its status FINALIZADO with saida_datahora for a stay that owes nothing,
+// saida_datahora = validade_datahora as in the seed's examples). An OSA stay is paid at the garage.
+// Amounts in the seed's examples' form: "10.5", "5.5", "5.0" (shortest, at least one decimal; "7.25").
 // PROPOSALS (not public): POST api/autenticacao, POST api/estadias/pagamentos, GET api/parceiros,
-// 422 with retorno_codigo/retorno_mensagem, the tariff, the exit grace, stays that entered
-// through the OSA partner = localizadores starting with "5", the OSA statuses EM_ABERTO (to pay)
-// and PAGO (exit allowed until validade_datahora; the seed lists none), the kiosk control.
+// 422 with retorno_codigo/retorno_mensagem, the tariff, the exit tolerance (a garage setting:
+// after a payment nothing more is due until validade_datahora = payment + tolerance; a paid
+// transaction settles the stay as priced when it was quoted), stays that entered through the OSA
+// partner = localizadores starting with "5", the OSA status EM_ABERTO (to pay; the seed lists no
+// statuses), the kiosk control.
 
 export const LINKC_ACCEPT = 'application/vnd.linkc.com.br; version=1';
 
@@ -25,8 +29,8 @@ export interface LinkcSandboxOptions {
   tokenLifetimeSeconds?: number;
   /** The garage's validity window of a transaction id. */
   transactionValiditySeconds?: number;
-  /** How long a paid stay has to leave the yard. */
-  exitGraceSeconds?: number;
+  /** The garage's exit tolerance: after a payment, nothing more is due for this long (default 15 minutes). */
+  exitToleranceSeconds?: number;
   /** Keep the state in <dataDir>/simulators/linkc.json (a restart continues); in memory only without. */
   dataDir?: string;
 }
@@ -50,6 +54,10 @@ export interface Stay {
   viaOsa: boolean;
   exited: boolean;
   lastPaymentMs?: number;
+  /** The exit tolerance of the last payment that settled the stay: nothing more is due before it ends. */
+  toleranceUntilMs?: number;
+  /** Until then, the stay is priced as at this instant (when what settled it was quoted). */
+  pricedAtMs?: number;
 }
 
 export interface Transaction {
@@ -58,6 +66,8 @@ export interface Transaction {
   devidoMinor: number;
   expiresMs: number;
   used: boolean;
+  /** When the look-up that issued it priced the stay. */
+  quotedMs?: number;
 }
 
 export interface PaymentRequestRecord {
@@ -71,7 +81,7 @@ export interface LinkcSandbox extends Sandbox {
   transactions: Map<string, Transaction>;
   /** Every payment registration that reached the simulator, accepted or not. */
   paymentRequests: PaymentRequestRecord[];
-  settings: { transactionValiditySeconds: number; exitGraceSeconds: number; tokenLifetimeSeconds: number };
+  settings: { transactionValiditySeconds: number; exitToleranceSeconds: number; tokenLifetimeSeconds: number };
   stats: { authentications: number };
 }
 
@@ -87,6 +97,25 @@ export function tariffMinor(minutesParked: number): number {
   return 500 + Math.max(0, Math.ceil(minutesParked / 60) - 1) * 250;
 }
 
+/**
+ * The last instant from `fromMs` on at which a stay that entered at `entradaMs` still owes nothing
+ * beyond `coveredMinor`: the tariff rises just after 15 minutes and after each whole hour.
+ */
+export function coveredUntilMs(entradaMs: number, coveredMinor: number, fromMs: number): number {
+  const justAfter = (minutes: number) => tariffMinor(minutes + 1 / 60_000);
+  let minutes = (fromMs - entradaMs) / 60_000;
+  // Bounded: a year of hourly steps at most (a kiosk control could book any amount).
+  for (let step = 0; step < 9_000 && justAfter(minutes) <= coveredMinor; step++)
+    minutes = minutes < 15 ? 15 : (Math.floor(minutes / 60) + 1) * 60;
+  return entradaMs + Math.round(minutes * 60_000);
+}
+
+/** An amount in the seed's examples' form: 1050 → "10.5", 500 → "5.0", 725 → "7.25". */
+export function linkcAmount(minor: number): string {
+  const twoDecimals = fromMinorUnits(minor);
+  return twoDecimals.endsWith('0') ? twoDecimals.slice(0, -1) : twoDecimals;
+}
+
 /** ISO 8601 in Brasília time with its explicit -03:00 offset. */
 export function isoBrasilia(ms: number): string {
   return `${new Date(ms - 3 * 3600_000).toISOString().slice(0, 19)}-03:00`;
@@ -96,7 +125,7 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
   const user = options.user ?? { usuario: 'parkflow', senha: 'sandbox-linkc-secret' };
   const settings = {
     transactionValiditySeconds: options.transactionValiditySeconds ?? 300,
-    exitGraceSeconds: options.exitGraceSeconds ?? 900,
+    exitToleranceSeconds: options.exitToleranceSeconds ?? 900,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 24 * 3600,
   };
   const stays = new Map<string, Stay>();
@@ -181,22 +210,39 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     return stay;
   };
 
+  /** The stay's price now: within the exit tolerance of a payment, as when what settled it was quoted. */
+  const totalMinorOf = (stay: Stay, now = clock.now()) => {
+    const pricedAt = stay.toleranceUntilMs !== undefined && now <= stay.toleranceUntilMs ? (stay.pricedAtMs ?? now) : now;
+    return tariffMinor((pricedAt - stay.entradaMs) / 60_000);
+  };
+  const devidoMinorOf = (stay: Stay, now = clock.now()) => Math.max(0, totalMinorOf(stay, now) - stay.pagoMinor - stay.descontoMinor);
+  /** A payment booked: if the stay owes nothing as priced at `pricedAtMs`, the exit tolerance starts now. */
+  const booked = (stay: Stay, pricedAtMs: number) => {
+    const now = clock.now();
+    stay.lastPaymentMs = now;
+    if (stay.pagoMinor + stay.descontoMinor < tariffMinor((pricedAtMs - stay.entradaMs) / 60_000)) return;
+    Object.assign(stay, { pricedAtMs, toleranceUntilMs: now + settings.exitToleranceSeconds * 1000 });
+  };
+
   const calculation = (stay: Stay, withTransaction = true) => {
     const now = clock.now();
-    const totalMinor = tariffMinor((now - stay.entradaMs) / 60_000);
-    const devidoMinor = Math.max(0, totalMinor - stay.pagoMinor - stay.descontoMinor);
-    // Something due: leave only after paying. Paid: within the exit grace. Free: within the free minutes.
+    const totalMinor = totalMinorOf(stay, now);
+    const devidoMinor = devidoMinorOf(stay, now);
+    // Something due: leave only after paying. Nothing due: until the exit tolerance of the last payment
+    // ends, or the free minutes, or the tariff's next step asks for more than was paid — the later.
     const validadeMs =
-      devidoMinor > 0 ? now : stay.lastPaymentMs ? stay.lastPaymentMs + settings.exitGraceSeconds * 1000 : stay.entradaMs + FREE_MS;
+      devidoMinor > 0
+        ? now
+        : coveredUntilMs(stay.entradaMs, stay.pagoMinor + stay.descontoMinor, Math.max(now, stay.toleranceUntilMs ?? now));
     const body: Record<string, string> = {
       entrada_datahora: isoBrasilia(stay.entradaMs),
       validade_datahora: isoBrasilia(validadeMs),
-      valor_total: fromMinorUnits(totalMinor),
-      desconto: fromMinorUnits(stay.descontoMinor),
-      valor_pago: fromMinorUnits(stay.pagoMinor),
-      valor_devido: fromMinorUnits(devidoMinor),
-      valor_parceiro: fromMinorUnits(devidoMinor),
-      valor_adquirente: fromMinorUnits(devidoMinor),
+      valor_total: linkcAmount(totalMinor),
+      desconto: linkcAmount(stay.descontoMinor),
+      valor_pago: linkcAmount(stay.pagoMinor),
+      valor_devido: linkcAmount(devidoMinor),
+      valor_parceiro: linkcAmount(devidoMinor),
+      valor_adquirente: linkcAmount(devidoMinor),
     };
     if (devidoMinor > 0 && withTransaction) {
       const tx: Transaction = {
@@ -205,6 +251,7 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
         devidoMinor,
         expiresMs: now + settings.transactionValiditySeconds * 1000,
         used: false,
+        quotedMs: now,
       };
       transactions.set(tx.id, tx);
       body.transacao = tx.id;
@@ -225,10 +272,19 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     const stay = stayFor({ localizador, placa });
     if (!stay || (partner.tipo === 'OSA' && !stay.viaOsa)) return void erro(res, 404, 'Estadia não encontrada no pátio');
     if (partner.tipo === 'OSA') {
-      const { validade_datahora, valor_total, valor_devido } = calculation(stay, false);
-      const status = valor_devido === '0.00' ? 'PAGO' : 'EM_ABERTO';
+      const { entrada_datahora, validade_datahora, valor_total } = calculation(stay, false);
+      // Owes nothing: the seed's example (FINALIZADO, saida_datahora = the exit-by of its other examples).
+      const settled = devidoMinorOf(stay) === 0;
       return void res.json({
-        movimento: { documento: stay.localizador, status, entrada_datahora: isoBrasilia(stay.entradaMs), validade_datahora, valor_total },
+        movimento: {
+          localizador: stay.localizador,
+          documento: stay.localizador,
+          status: settled ? 'FINALIZADO' : 'EM_ABERTO',
+          entrada_datahora,
+          validade_datahora,
+          ...(settled ? { saida_datahora: validade_datahora } : {}),
+          valor_total,
+        },
       });
     }
     const body = calculation(stay);
@@ -254,12 +310,12 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     if (tx.expiresMs <= clock.now()) return refuse('expired', 'TRANSACAO_EXPIRADA', 'Transação expirada: consulte a estadia novamente');
     const stay = stays.get(tx.localizador)!;
     // A stay paid in part elsewhere since the look-up owes less than this id says: look it up again.
-    if (tx.devidoMinor > tariffMinor((clock.now() - stay.entradaMs) / 60_000) - stay.pagoMinor - stay.descontoMinor) {
+    if (tx.devidoMinor > devidoMinorOf(stay)) {
       return refuse('unknown', 'TRANSACAO_INVALIDA', 'A estadia mudou desde a consulta: consulte novamente');
     }
     tx.used = true;
     stay.pagoMinor += tx.devidoMinor;
-    stay.lastPaymentMs = clock.now();
+    booked(stay, tx.quotedMs ?? clock.now());
     paymentRequests.push({ transacao: id, at, outcome: 'registered' });
     res.json({
       autorizacao: randomBytes(4).toString('hex').toUpperCase(),
@@ -269,12 +325,12 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     });
   });
 
-  // Controls: the car leaves (only when nothing is due and within validade), the garage's window.
+  // Controls: the car leaves (only when nothing is due), the kiosk, the garage's settings (POST
+  // /__sandbox/settings {"transactionValiditySeconds", "exitToleranceSeconds", "tokenLifetimeSeconds"}).
   app.post('/__sandbox/estadias/:localizador/saida', (req, res) => {
     const stay = stays.get(req.params.localizador);
     if (!stay || stay.exited) return void erro(res, 404, 'Estadia não encontrada no pátio');
-    const total = tariffMinor((clock.now() - stay.entradaMs) / 60_000);
-    if (total - stay.pagoMinor - stay.descontoMinor > 0) return void erro(res, 409, 'Saída bloqueada: há valor devido');
+    if (devidoMinorOf(stay) > 0) return void erro(res, 409, 'Saída bloqueada: há valor devido');
     stay.exited = true;
     res.json({ saida_datahora: isoBrasilia(clock.now()) });
   });
@@ -284,8 +340,8 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     const amountMinor = Math.round(Number(req.body?.amountMinor));
     if (!stay || stay.exited || !Number.isSafeInteger(amountMinor) || amountMinor <= 0) return void erro(res, 400, 'Pagamento inválido');
     stay.pagoMinor += amountMinor;
-    stay.lastPaymentMs = clock.now();
-    res.json({ valor_pago: fromMinorUnits(stay.pagoMinor) });
+    booked(stay, clock.now());
+    res.json({ valor_pago: linkcAmount(stay.pagoMinor) });
   });
   app.post('/__sandbox/settings', (req, res) => {
     Object.assign(
