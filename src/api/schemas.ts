@@ -80,12 +80,9 @@ const Money = z
 const SmartKey = z
   .object({
     kind: z.enum(['entrance', 'exit']),
-    accessCommand: z
-      .string()
-      .optional()
-      .meta({
-        description: 'The command that opens the barrier; absent when the parking is online-only (isOnline), where it cannot be used.',
-      }),
+    accessCommand: z.string().optional().meta({
+      description: 'The command that opens the barrier; absent when the parking is online-only (isOnline), where it cannot be used.',
+    }),
     validFrom: z.iso.datetime(),
     validUntil: z.iso.datetime(),
     remainingTries: z.number().int(),
