@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import express from 'express';
@@ -11,6 +10,7 @@ import { EctorClient } from '../src/activities/ector/client';
 import { FailureType } from '../src/domain/failures';
 import { createEctorSandbox, type EctorSandbox } from '../src/sandbox/ector/app';
 import { listen, type Listening } from '../src/sandbox/harness';
+import { failure } from './support/failure';
 
 // The Ector client and activities against the simulator, behind a recorder that notes every
 // request (method, URL, headers) before the simulator serves it.
@@ -46,15 +46,6 @@ beforeEach(async () => {
 const v3 = () => seen.filter((r) => r.url.startsWith('/v3'));
 const control = (url: string, body: object = {}) =>
   fetch(`${server.url}/__sandbox/${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 const wireBooking = (extra: object = {}) => ({
   zone_id: 'CDG',

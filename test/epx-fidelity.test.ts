@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import express from 'express';
 import { EpxClient, epxRedirectOutcome, RedirectRejected, verifyEpxRedirect, type EpxSettings } from '../src/activities/epx/client';
 import { createPaymentActivities } from '../src/activities/payments';
@@ -7,6 +6,7 @@ import { FailureType } from '../src/domain/failures';
 import { createEpxSandbox, EPX_PATHS, epxSandboxUrls, signRedirect, type EpxSandbox } from '../src/sandbox/epx/app';
 import { passesLuhn } from '../src/sandbox/epx/card-fields';
 import { listen, type Listening } from '../src/sandbox/harness';
+import { failure } from './support/failure';
 
 // EPX as the research describes it (fidelity audit rows R-61, R-68, R-70/R-71, R-79): three hosts,
 // an optional (assumed) response MAC, the 4-part key and field errors of Browser Post, and what
@@ -65,15 +65,6 @@ const redirected = (result: ReturnType<EpxSandbox['browserPost']>) => {
   if ('error' in result) throw new Error(`EPX refused: ${result.error}`);
   return result.fields;
 };
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
 describe('R-61: key exchange, Browser Post and Server Post on three hosts', () => {
   test('the defaults are three bases with paths on the simulator', () => {
     const config = loadConfig({ NODE_ENV: 'test' });

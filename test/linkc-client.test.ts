@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import { LinkcClient, StayAnswer, LINKC_ACCEPT } from '../src/activities/linkc/c
 import { FailureType } from '../src/domain/failures';
 import { listen, type Listening } from '../src/sandbox/harness';
 import { createLinkcSandbox, isoBrasilia, linkcAmount, tariffMinor, type LinkcSandbox } from '../src/sandbox/linkc/app';
+import { failure } from './support/failure';
 
 let sandbox: LinkcSandbox;
 let server: Listening;
@@ -39,12 +39,6 @@ async function parked(localizador: string, minutes: number): Promise<void> {
 }
 const kiosk = (localizador: string, amountMinor: number) =>
   fetch(`${server.url}/__sandbox/estadias/${localizador}/kiosk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amountMinor }) });
-
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('LinkC client against the simulator', () => {
   test("the seed's example payloads (estadia_calculo, permanencia, movimento) pass the client's schema", () => {

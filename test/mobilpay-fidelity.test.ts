@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import express from 'express';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +11,7 @@ import { createMobilPaySandbox, type MobilPaySandbox } from '../src/sandbox/mobi
 import { type PaymentView } from '../src/workflows/messages';
 import { paymentOrderId, type PaymentInput } from '../src/workflows/payment-messages';
 import { startPayment, startPaymentHarness } from './support/payments';
+import { failure } from './support/failure';
 
 // NETOPIA fidelity (research §4b; audit rows R-48, R-51): the start carries a billing and is
 // refused field by field where NETOPIA's Go SDK (requests/validation.go) refuses it; a start for
@@ -76,15 +76,6 @@ async function rawStart(body: unknown) {
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- NETOPIA's JSON
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 describe('R-48: the start carries a billing; the simulator refuses where the SDK refuses', () => {

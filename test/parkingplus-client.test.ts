@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { finalizedSnapshot, sessionSnapshot, type ParkingPlusFinalized } from '.
 import { ONLINE_ONLY_PARKING_IDS, SANDBOX_DRIVER } from '../src/sandbox/parkingplus/model';
 import { listen, type Listening } from '../src/sandbox/harness';
 import { MemoryVault } from './support/memory-vault';
+import { failure as failureOf } from './support/failure';
 
 let sandbox: ParkingPlusSandbox;
 let server: Listening;
@@ -33,15 +33,6 @@ beforeEach(() => {
 async function linkedDriver() {
   const vault = new MemoryVault(client, await client.passwordGrant(SANDBOX_DRIVER.email, SANDBOX_DRIVER.password));
   return { vault, tokens: new TokenSource(vault) };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 describe('Parking+Plus client against the simulator', () => {

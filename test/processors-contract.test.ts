@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import express from 'express';
 import { EpxClient, epxTranNbr } from '../src/activities/epx/client';
 import { MobilPayClient } from '../src/activities/mobilpay/client';
@@ -8,6 +7,7 @@ import { createEpxSandbox, epxSandboxUrls, type EpxSandbox } from '../src/sandbo
 import { listen, type Listening } from '../src/sandbox/harness';
 import { createMobilPaySandbox, type MobilPaySandbox } from '../src/sandbox/mobilpay/app';
 import { SANDBOX_NETOPIA_PUBLIC_KEY } from '../src/sandbox/mobilpay/sandbox-keys';
+import { failure } from './support/failure';
 
 // The processors' clients against their simulators: the documented codes, deduplication,
 // refunds, the IPN and its resending, the TAC rules, NETOPIA's antifraud review, and when the
@@ -62,12 +62,6 @@ const between = (iso: string | undefined, fromMs: number, toMs: number) => {
   expect(ms).toBeGreaterThanOrEqual(fromMs);
   expect(ms).toBeLessThanOrEqual(toMs);
 };
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
 describe('MobilPay (NETOPIA v2)', () => {
   const open = (orderId: string, value = amount) => mobilpay.startOrder({ orderId, amount: value, description: 'test', notifyUrl: `${receiver.url}/ipn`, redirectUrl: 'http://127.0.0.1/return' });
 
