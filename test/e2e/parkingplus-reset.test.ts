@@ -54,7 +54,7 @@ async function paidJourney(email: string): Promise<{ id: string; session: string
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ processor: 'mobilpay', card_number: '9900004810225098', exp_date: '12/30', cvv: '111' }),
   });
-  expect(await paid.text()).toContain('Payment confirmed');
+  expect(await paid.text()).toContain('Payment sent'); // the pay page sent the WebView back to parkflow (return_url)
   await eventually(async () => ((await view(id)).state === 'paid' ? true : undefined), 15_000, 'paid');
   return { id, session };
 }

@@ -52,7 +52,7 @@ describe('a restart of the service and the simulators (same DATA_DIR, Temporal k
     await stack.restart();
     // The order, the pay page and the driver's tokens are still there: no 404, no needs_reauth.
     const paid = await form(finalized.body.payment.redirectUrl, { processor: 'mobilpay', card_number: '9900004810225098', exp_date: '12/30', cvv: '111' });
-    expect(await paid.text()).toContain('Payment confirmed');
+    expect(await paid.text()).toContain('Payment sent'); // the pay page sent the WebView back to parkflow (return_url)
     await stateIs(id, 'paid');
     expect((await stack.api(`/v1/journeys/${id}/exit`, { body: {} })).body.state).toBe('exiting');
     expect((await gate()).status).toBe(200);
