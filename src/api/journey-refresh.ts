@@ -1,4 +1,4 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { type Logger } from 'pino';
 import { REFRESH_FLOOR_MS, refreshJourney, type RefreshRequest } from '../workflows/messages';
 import { paymentNotified, paymentWorkflowId } from '../workflows/payment-messages';
@@ -35,16 +35,22 @@ export class JourneyRefresher {
       return 'signalled';
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      const exists = await this.temporal.withDeadline(deadline, () =>
-        this.temporal.workflow
-          .getHandle(journeyId)
-          .describe()
-          .then(
-            () => true,
-            (e: unknown) => (e instanceof WorkflowNotFoundError ? false : Promise.reject(e)),
-          ),
-      );
+      const exists = await this.temporal.withDeadline(deadline, () => workflowExists(this.temporal.workflow.getHandle(journeyId)));
       return exists ? 'ended' : 'unknown-journey';
+    }
+  }
+
+  /** A driver's browser is back: ask, never fail the page (the journey's polling finds the payment anyway). */
+  async hint(journeyId: string | undefined, request: RefreshRequest & { paymentOrderId?: string }): Promise<void> {
+    if (!journeyId) return;
+    try {
+      const outcome = await this.refresh(journeyId, request);
+      this.settings.logger.info(
+        { journeyId, orderId: request.orderId ?? request.paymentOrderId, outcome },
+        'driver back from a payment page',
+      );
+    } catch (err) {
+      this.settings.logger.warn({ journeyId, err: (err as Error).message }, 'could not ask the journey to look now');
     }
   }
 
@@ -69,4 +75,12 @@ export class JourneyRefresher {
 export function journeyOfOrder(orderId: string): string | undefined {
   const dot = orderId.lastIndexOf('.');
   return dot > 0 && /^\d+$/.test(orderId.slice(dot + 1)) ? orderId.slice(0, dot) : undefined;
+}
+
+/** Whether a workflow with this id exists at all (running or ended). */
+export function workflowExists(handle: WorkflowHandle): Promise<boolean> {
+  return handle.describe().then(
+    () => true,
+    (err: unknown) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err)),
+  );
 }

@@ -86,7 +86,7 @@ const SmartKey = z
     validFrom: z.iso.datetime(),
     validUntil: z.iso.datetime(),
     remainingTries: z.number().int(),
-    isOnline: z.boolean().meta({ description: 'The parking is “exclusively online” (Parking+Plus): its access command cannot be used.' }),
+    isOnline: z.boolean().meta({ description: 'The parking is exclusively online (Parking+Plus): its access command cannot be used.' }),
     accessPoints: z.array(z.string()),
   })
   .meta({ id: 'SmartKey' });

@@ -18,7 +18,7 @@ import { Journey } from './journey';
 import { cancelJourney, exitJourney, getJourney, payJourney, REFRESH_FLOOR_MS, refreshJourney, type JourneyView } from './messages';
 import { PaymentCollection, type CollectionState } from './payment-collection';
 import { paymentChanged } from './payment-messages';
-import { applicationFailureOf, asHandlerFailure, backoff, continueAsNewWhenLong } from './support';
+import { applicationFailureOf, asHandlerFailure, backoff, continueAsNewWhenLong, waitToLook } from './support';
 
 // LinkC, pay at exit: look the stay up → nothing due: leave by validade_datahora; something due:
 // collect it through our own processor (MobilPay or EPX) → register it with LinkC with its
@@ -375,17 +375,14 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     }
   }
 
-  /**
-   * Waits up to `ms` before the next look-up: true if the journey left `watching` or has payments
-   * to read (look nothing up), false to look the stay up — at the end of the wait, or on a refresh
-   * once REFRESH_FLOOR_MS has passed since the previous look-up. Without a refresh, one timer as before.
-   */
-  async function waitToLookUp(watching: JourneyView['state'], ms: number): Promise<boolean> {
-    const interrupted = () => journey.state !== watching || collection.needsReading;
-    if (!(await condition(() => interrupted() || !!state.refreshRequested, ms))) return false;
-    if (interrupted()) return true;
-    const floor = lookedUpAt + REFRESH_FLOOR_MS - Date.now();
-    return floor > 0 && (await condition(interrupted, floor));
+  /** Waits before the next look-up (see waitToLook): true if the journey left `watching` or has payments to read. */
+  function waitToLookUp(watching: JourneyView['state'], ms: number): Promise<boolean> {
+    return waitToLook(
+      () => journey.state !== watching || collection.needsReading,
+      () => !!state.refreshRequested,
+      ms,
+      lookedUpAt,
+    );
   }
 
   /** A long wait continues as new before its history grows large. */

@@ -25,12 +25,11 @@ import {
   finalizeJourney,
   getJourney,
   payJourney,
-  REFRESH_FLOOR_MS,
   refreshJourney,
   type JourneyStateName,
   type JourneyView,
 } from './messages';
-import { applicationFailureOf, asHandlerFailure, backoff, isAuthFailure } from './support';
+import { applicationFailureOf, asHandlerFailure, backoff, isAuthFailure, waitToLook } from './support';
 
 // Parking+Plus, pay-per-use with smart keys: open a session (entrance key) → the car enters
 // (active) → finalize (pay_url, amount, exit key) → the driver pays on Parking+Plus's page →
@@ -331,12 +330,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
     const interval = backoff(polling.firstMs, Math.max(polling.firstMs, polling.maxMs));
     const left = () => journey.state !== waiting || state.reauthNeeded || tooLong();
     while (!left()) {
-      const woken = await condition(() => left() || !!state.refreshRequested, interval());
-      if (woken && left()) continue;
-      if (woken) {
-        const floor = (state.lastCheckMs ?? -Infinity) + REFRESH_FLOOR_MS - Date.now();
-        if (floor > 0 && (await condition(left, floor))) continue;
-      }
+      if (await waitToLook(left, () => !!state.refreshRequested, interval(), state.lastCheckMs ?? -Infinity)) continue;
       state.refreshRequested = false;
       await check();
       state.lastCheckMs = Date.now(); // the floor counts from the end of the look

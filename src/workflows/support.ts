@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, condition, log, makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures';
+import { REFRESH_FLOOR_MS } from './messages';
 
 /** A FIFO lock built on a promise chain: deterministic, so safe in workflow code. */
 export class Lock {
@@ -68,4 +69,21 @@ export async function continueAsNewWhenLong<Args extends unknown[]>(
   await makeContinueAsNewFunc<(...a: Args) => Promise<unknown>>({ memo: info.memo, typedSearchAttributes: info.typedSearchAttributes })(
     ...args(),
   );
+}
+
+/**
+ * Waits up to `ms` before a journey's next look upstream: true if `interrupted` (look nothing up),
+ * false to look now — at the end of the wait, or on a refresh once REFRESH_FLOOR_MS has passed since
+ * `lastLookAt`. Without a refresh, one timer, as a plain poll.
+ */
+export async function waitToLook(
+  interrupted: () => boolean,
+  refreshRequested: () => boolean,
+  ms: number,
+  lastLookAt: number,
+): Promise<boolean> {
+  if (!(await condition(() => interrupted() || refreshRequested(), ms))) return false;
+  if (interrupted()) return true;
+  const floor = lastLookAt + REFRESH_FLOOR_MS - Date.now();
+  return floor > 0 && (await condition(interrupted, floor));
 }

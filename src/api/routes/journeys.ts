@@ -40,7 +40,7 @@ import {
   JourneyTenant,
 } from '../../workflows/search-attributes';
 import { type EctorZoneCache } from '../ector-zone-cache';
-import { type JourneyRefresher } from '../journey-refresh';
+import { type JourneyRefresher, workflowExists } from '../journey-refresh';
 import { canonicalJson, InFlight, sha256 } from '../idempotency';
 import { prepareJourneyRequest } from '../journey-requests';
 import { HttpProblem, parseInput, sendProblem } from '../problem';
@@ -255,11 +255,7 @@ export function journeysRouter({
     }
     if (err instanceof WorkflowNotFoundError) {
       // Updates reach running journeys only: a journey that exists has ended.
-      const exists = await handle.describe().then(
-        () => true,
-        (e: unknown) => (e instanceof WorkflowNotFoundError ? false : Promise.reject(e)),
-      );
-      if (!exists) return unknownJourney();
+      if (!(await workflowExists(handle))) return unknownJourney();
       return new HttpProblem(409, 'The journey has ended', 'a finished journey takes no more steps', undefined, 'journey-ended');
     }
     return problemForTemporalError(err) ?? err;

@@ -1,9 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import rateLimit from 'express-rate-limit';
-import { type Logger } from 'pino';
 import { ownerOf } from '../../domain/tenants';
 import { journeyOfOrder, type JourneyRefresher } from '../journey-refresh';
-import { landingPage } from '../landing-page';
+import { landingPage, paymentSentPage } from '../landing-page';
 
 // Where hosted payment pages send the driver's browser back. No API key (it is the driver's
 // browser): each return only asks the journey to look now, so a forged or repeated one changes
@@ -12,7 +11,7 @@ import { landingPage } from '../landing-page';
 /** Returns a browser may make per minute (per address): far above a driver's, far below a flood. */
 const RETURNS_PER_MINUTE = 120;
 
-export function returnsRouter({ refresher, logger }: { refresher: JourneyRefresher; logger: Logger }): Router {
+export function returnsRouter({ refresher }: { refresher: JourneyRefresher }): Router {
   const router = Router();
   router.use(
     ['/payments/return', '/returns'],
@@ -24,30 +23,22 @@ export function returnsRouter({ refresher, logger }: { refresher: JourneyRefresh
     }),
   );
 
-  const checkNow = async (journeyId: string | undefined, request: Parameters<JourneyRefresher['refresh']>[1]) => {
-    if (!journeyId || !ownerOf('journey', journeyId)) return;
-    try {
-      const outcome = await refresher.refresh(journeyId, request);
-      logger.info({ journeyId, orderId: request.orderId ?? request.paymentOrderId, outcome }, 'driver returned from a payment page');
-    } catch (err) {
-      // The journey's own polling notices the payment anyway: the driver still gets the page.
-      logger.warn({ journeyId, err: (err as Error).message }, 'could not ask the journey to look now');
-    }
-  };
-  const sent = (res: Response) =>
-    res.type('html').send(landingPage('Payment sent', 'You can go back to the app: it shows the result in a moment.'));
+  /** Only ids shaped like ours reach Temporal: a forged return costs nothing. */
+  const ours = (journeyId: string | undefined) => (journeyId && ownerOf('journey', journeyId) ? journeyId : undefined);
+
+  const sent = (res: Response) => res.type('html').send(paymentSentPage());
 
   // MobilPay's redirectUrl (ours carries the order id).
   router.get('/payments/return', async (req: Request, res: Response) => {
     const orderId = typeof req.query.orderId === 'string' ? req.query.orderId : '';
-    await checkNow(journeyOfOrder(orderId), { source: 'return', paymentOrderId: orderId });
+    await refresher.hint(ours(journeyOfOrder(orderId)), { source: 'return', paymentOrderId: orderId });
     sent(res);
   });
 
   // Parking+Plus's return_url: its pay page appends the order's id.
   router.get('/returns/parkingplus/:journeyId', async (req: Request, res: Response) => {
     const orderId = typeof req.query.id === 'string' && /^[\w-]{1,64}$/.test(req.query.id) ? req.query.id : undefined;
-    await checkNow(String(req.params.journeyId), { source: 'return', orderId });
+    await refresher.hint(ours(String(req.params.journeyId)), { source: 'return', orderId });
     sent(res);
   });
 

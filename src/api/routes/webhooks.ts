@@ -5,7 +5,7 @@ import { epxRedirectOutcome, RedirectRejected, verifyEpxRedirect } from '../../a
 import { IpnRejected, verifyNetopiaIpn } from '../../activities/mobilpay/ipn';
 import { type Config } from '../../config';
 import { journeyOfOrder, type JourneyRefresher } from '../journey-refresh';
-import { landingPage } from '../landing-page';
+import { landingPage, paymentSentPage } from '../landing-page';
 import { paymentNotified, paymentWorkflowId } from '../../workflows/payment-messages';
 
 // Processor notifications. Authenticated by their signature only (no API key), over the raw body.
@@ -27,15 +27,6 @@ export function webhooksRouter({
 }): Router {
   const router = Router();
   const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-  /** The driver is back from the page: the journey looks now too (its payment was just woken). */
-  const askJourney = async (orderId: string) => {
-    const journeyId = journeyOfOrder(orderId);
-    if (!journeyId) return;
-    await refresher.refresh(journeyId, { source: 'return' }).catch((err: unknown) => {
-      logger.warn({ orderId, err: (err as Error).message }, 'could not ask the journey to look now');
-    });
-  };
 
   const wake = async (orderId: string): Promise<Delivery> => {
     try {
@@ -96,7 +87,7 @@ export function webhooksRouter({
         .send(landingPage('Payment result not accepted', 'This payment result belongs to another order.'));
     }
     const delivery = await wake(orderId);
-    await askJourney(orderId);
+    await refresher.hint(journeyOfOrder(orderId), { source: 'return' }); // the driver is back: the journey looks now too
     logger.info({ processor: 'epx', orderId, delivery, signed }, 'notification received');
     const outcome = epxRedirectOutcome(fields);
     res
@@ -104,7 +95,7 @@ export function webhooksRouter({
       .type('html')
       .send(
         !signed
-          ? landingPage('Payment sent', 'You can go back to the app: it shows the result in a moment.')
+          ? paymentSentPage()
           : outcome.approved
             ? landingPage('Payment received', 'Thank you: you can go back to the app.', 'approved')
             : landingPage('Payment declined', `${outcome.reason ?? 'Declined'} — you can try again from the app.`, 'declined'),
