@@ -19,6 +19,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 beforeEach(() => {
+  // The simulator's clock stands still in these tests and moves only when told: a reading here is
+  // the instant its handlers see (a real-time clock let a second tick between them, one run in many).
+  const frozenAt = Date.now();
+  sandbox.clock.now = () => frozenAt + sandbox.clock.offsetMs;
   sandbox.clock.reset();
   sandbox.faults.clear();
   sandbox.settings.exitToleranceSeconds = 900;
