@@ -2,6 +2,12 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 // Secrets (upstream tokens) travel through Temporal only sealed with AES-256-GCM under the
 // service's key, so workflow history, the Web UI and logs never see them in clear.
+//
+// Kept although every payload is also encrypted by the payload codec (src/temporal/codec.ts):
+// the codec endpoint exists so that a signed-in operator reads payloads in clear in the Temporal
+// UI, and a token must stay unreadable even then (an operator debugging a journey needs its state,
+// never the credentials to act as the driver). Only an activity opens a sealed token, in memory.
+// The codec also protects the server's copy; sealing protects the token from everyone but the worker.
 
 declare const sealedBrand: unique symbol;
 export type Sealed = string & { readonly [sealedBrand]: true };
