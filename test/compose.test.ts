@@ -1,27 +1,51 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config';
-import { JOURNEY_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 
-// No Docker engine runs here: the production topology is validated, not started.
+// No Docker engine runs here: temporal-compose.yml is validated as `docker compose` would load it,
+// interpolated with an operator's environment, against the Compose Specification's own JSON schema
+// (vendored in test/fixtures/compose-spec/, see its README). Parkflow's part is its own contract:
+// the environment each parkflow service gets must be a valid configuration for its role.
+
 const file = readFileSync(path.join(__dirname, '../temporal-compose.yml'), 'utf8');
+const schema = JSON.parse(readFileSync(path.join(__dirname, 'fixtures/compose-spec/compose-spec.json'), 'utf8')) as object;
 
-/** Compose's ${VAR:?message} interpolation of every string value, with what an operator provides. */
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+addFormats(ajv);
+// As compose-go registers it: a Go duration (1h30m, 10s, 500ms).
+ajv.addFormat('duration', /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$|^0$/);
+const validateCompose = ajv.compile(schema);
+
+/** Compose's interpolation of a string: $$, $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}, ${VAR:+alt}, ${VAR+alt}. */
+function interpolateString(text: string, env: Record<string, string>): string {
+  return text.replace(/\$(?:\$|([A-Za-z_]\w*)|\{([A-Za-z_]\w*)(?:(:?)([-?+])([^}]*))?\})/g, (match, bare, name, colon, op, arg) => {
+    if (match === '$$') return '$';
+    const variable = (bare ?? name) as string;
+    const set = variable in env && (colon !== ':' || env[variable] !== '');
+    if (op === '-') return set ? env[variable]! : (arg as string);
+    if (op === '+') return set ? (arg as string) : '';
+    if (op === '?' && !set) throw new Error(`required variable ${variable} is missing a value: ${arg as string}`);
+    return env[variable] ?? '';
+  });
+}
+
+/** Compose interpolates values, not keys. */
 function interpolate(value: unknown, env: Record<string, string>): unknown {
-  if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}/g, (_, name: string) => {
-      if (!(name in env)) throw new Error(`compose needs ${name}`);
-      return env[name]!;
-    });
-  }
+  if (typeof value === 'string') return interpolateString(value, env);
   if (Array.isArray(value)) return value.map((v) => interpolate(v, env));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
   return value;
 }
 
-const operatorEnv = {
+/** What an operator provides (every required variable, nothing optional). */
+const operatorEnv: Record<string, string> = {
+  PARKFLOW_BUILD_ID: '3f2a1c9',
   PARKFLOW_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+  PARKFLOW_PAYLOAD_KEYS: `2026-06:${Buffer.alloc(32, 9).toString('base64')}`,
+  PARKFLOW_OPERATOR_KEYS: 'operator-key-0123456789abcdef',
   PARKFLOW_API_KEYS: 'one:backend-one-key,two:backend-two-key',
   POSTGRES_PASSWORD: 'a-strong-password',
   PARKINGPLUS_BASE_URL: 'https://parkingplus.example',
@@ -51,43 +75,66 @@ const operatorEnv = {
   EPX_DBA_NBR: '3',
   EPX_TERMINAL_NBR: '4',
 };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the parsed compose file
-const compose: any = interpolate(parse(file, { merge: true }), operatorEnv);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a Compose document, checked by the schema
+const load = (env: Record<string, string>): any => interpolate(parse(file, { merge: true }), env);
+const errorsOf = (document: unknown) =>
+  validateCompose(document) ? [] : (validateCompose.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 
 describe('temporal-compose.yml', () => {
-  test('describes Temporal on PostgreSQL, its UI, workers and API replicas', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
-    expect(compose.services.temporal.environment.DB).toBe('postgres12');
-    expect(compose.services.worker.deploy.replicas).toBeGreaterThan(1);
-    expect(compose.services.api.deploy.replicas).toBeGreaterThan(1);
+  test('is a valid Compose file under the Compose Specification schema, once interpolated', () => {
+    expect(errorsOf(load(operatorEnv))).toEqual([]);
   });
 
-  test('every dependency names a service of the file', () => {
-    for (const [name, service] of Object.entries<{ depends_on?: Record<string, unknown> }>(compose.services)) {
-      for (const dependency of Object.keys(service.depends_on ?? {})) {
-        expect({ service: name, dependency, known: dependency in compose.services }).toEqual({ service: name, dependency, known: true });
-      }
-    }
+  test('the same validator rejects a broken Compose file', () => {
+    const broken = (mutate: (doc: { services: Record<string, Record<string, unknown>> }) => void) => {
+      const doc = load(operatorEnv);
+      mutate(doc);
+      return errorsOf(doc);
+    };
+    const rejected = (mutate: Parameters<typeof broken>[0], where: RegExp) =>
+      expect(broken(mutate)).toContainEqual(expect.stringMatching(where));
+    rejected((d) => void (d.services.worker!.deploy = { replicas: 2.5 }), /^\/services\/worker\/deploy\/replicas /);
+    rejected(
+      (d) => void (d.services.api!.healthcheck = { test: ['CMD', 'true'], intervall: '10s' }),
+      /^\/services\/api\/healthcheck must NOT have (additional|unevaluated) properties/,
+    );
+    rejected(
+      (d) => void (d.services.worker!.depends_on = { 'parkflow-setup': { condition: 'service_ready' } }),
+      /condition must be equal to one of/,
+    );
+    rejected((d) => void (d.services.api!.ports = 3000), /^\/services\/api\/ports must be array/);
+    rejected(
+      (d) => void (d.services.temporal!.imag = 'temporalio/server:1.32.0'),
+      /^\/services\/temporal must NOT have (additional|unevaluated) properties/,
+    );
   });
 
-  test("the worker and API environments are valid parkflow configurations for their roles", () => {
-    const worker = loadConfig(compose.services.worker.environment);
-    const api = loadConfig(compose.services.api.environment);
-    expect(worker).toMatchObject({ PARKFLOW_ROLE: 'worker', TEMPORAL_EMBEDDED: false, SANDBOX_ENABLED: false, NODE_ENV: 'production' });
-    expect(api).toMatchObject({ PARKFLOW_ROLE: 'api', API_HOST: '0.0.0.0', API_KEYS: [
-      { tenant: 'one', key: 'backend-one-key' },
-      { tenant: 'two', key: 'backend-two-key' },
-    ] });
-  });
-
-  test('a missing secret stops compose with a message', () => {
-    const withoutSecret: Record<string, string> = { ...operatorEnv };
+  test('a missing secret stops compose with its message', () => {
+    const withoutSecret = { ...operatorEnv };
     delete withoutSecret.PARKFLOW_SECRET_KEY;
-    expect(() => interpolate(parse(file, { merge: true }), withoutSecret)).toThrow('PARKFLOW_SECRET_KEY');
+    expect(() => load(withoutSecret)).toThrow(
+      /PARKFLOW_SECRET_KEY is missing a value: set PARKFLOW_SECRET_KEY \(openssl rand -base64 32\)/,
+    );
+    expect(() => load({ ...operatorEnv, PARKFLOW_PAYLOAD_KEYS: '' })).toThrow(/PARKFLOW_PAYLOAD_KEYS/);
   });
 
-  test('the search attributes the code uses are the ones set up', () => {
-    const script = compose.services['temporal-setup'].command.join(' ');
-    for (const key of JOURNEY_SEARCH_ATTRIBUTES) expect(script).toContain(`${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`);
+  test("each parkflow service's environment is a valid parkflow configuration for its role", () => {
+    const { services } = load(operatorEnv);
+    const config = (service: string) => loadConfig(services[service].environment);
+    const production = { NODE_ENV: 'production', TEMPORAL_EMBEDDED: false, SANDBOX_ENABLED: false, TEMPORAL_ADDRESS: 'temporal:7233' };
+    expect(config('worker')).toMatchObject({ ...production, PARKFLOW_ROLE: 'worker', TEMPORAL_METRICS_BIND: '0.0.0.0:9464' });
+    expect(config('worker-draining')).toMatchObject({ ...production, PARKFLOW_ROLE: 'worker' });
+    expect(config('parkflow-setup')).toMatchObject({ ...production, TEMPORAL_METRICS_BIND: '' });
+    expect(config('api')).toMatchObject({
+      ...production,
+      PARKFLOW_ROLE: 'api',
+      API_HOST: '0.0.0.0',
+      API_KEYS: [
+        { tenant: 'one', key: 'backend-one-key' },
+        { tenant: 'two', key: 'backend-two-key' },
+      ],
+      PARKFLOW_UI_ORIGINS: ['http://localhost:8080'],
+    });
   });
 });
