@@ -5,6 +5,7 @@ import { port, url } from './registry/fields';
 import { type UnionToIntersection } from './registry/rows';
 import { SANDBOX_MERCHANT_BILLING } from './activities/mobilpay/client';
 import { SANDBOX_NETOPIA_PUBLIC_KEY } from './sandbox/mobilpay/sandbox-keys';
+import { TEMPORAL_CONNECTION_VARIABLES, WORKER_TUNING_VARIABLES } from './temporal/settings';
 
 // One validated configuration, read from the environment: the base below plus every registry
 // row's slice. Every default is the embedded development setup (`npm start`); production
@@ -27,6 +28,61 @@ const ApiKeyEntry = z
       key: z.string().min(8, 'each API key needs at least 8 characters'),
     }),
   );
+
+// --- Payload encryption and the codec endpoint (issue 11) ---
+// Development only, like DEV_SECRET_KEY: public values so `npm start` needs no set-up.
+const DEV_PAYLOAD_KEY = 'cGFya2Zsb3ctZGV2LXBheWxvYWQta2V5LTMyLWJ5dGU=';
+const DEV_OPERATOR_KEY = 'dev-operator-key-0001';
+const commaList = (s: string) =>
+  s
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+const PayloadKeyEntry = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}:.+$/, 'each entry is keyId:base64-key (id: letters, digits, dot, dash, underscore)')
+  .transform((entry) => ({ id: entry.slice(0, entry.indexOf(':')), key: entry.slice(entry.indexOf(':') + 1) }))
+  .refine((k) => Buffer.from(k.key, 'base64').length === 32, 'each key must be 32 bytes, base64-encoded');
+const CODEC_FIELDS = {
+  /** keyId:base64-key pairs: the first encrypts, every one decrypts (old keys stay listed until their journeys are gone). */
+  PARKFLOW_PAYLOAD_KEYS: z
+    .string()
+    .default(`dev-1:${DEV_PAYLOAD_KEY}`)
+    .transform(commaList)
+    .pipe(z.array(PayloadKeyEntry).min(1, 'needs at least one key'))
+    .refine((ring) => new Set(ring.map((k) => k.id)).size === ring.length, 'each key id only once'),
+  /** Tokens that let an operator use the codec endpoint (decode payloads in the Temporal UI). */
+  PARKFLOW_OPERATOR_KEYS: z
+    .string()
+    .default(DEV_OPERATOR_KEY)
+    .transform(commaList)
+    .pipe(z.array(z.string().min(16, 'each operator key needs at least 16 characters')).min(1)),
+  /** Browser origins (the Temporal UI) allowed to call the codec endpoint; unset: the embedded UI's. */
+  PARKFLOW_UI_ORIGINS: z
+    .string()
+    .transform(commaList)
+    .pipe(
+      z.array(z.string().refine((o) => URL.canParse(o) && new URL(o).origin === o, 'each entry is an origin such as https://ui.example')),
+    )
+    .optional(),
+};
+function refineCodecConfig(
+  c: z.infer<z.ZodObject<typeof CODEC_FIELDS>> & { NODE_ENV: string; PARKFLOW_ROLE: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.NODE_ENV !== 'production') return;
+  if (c.PARKFLOW_PAYLOAD_KEYS.some((k) => k.key === DEV_PAYLOAD_KEY)) {
+    ctx.addIssue({ code: 'custom', path: ['PARKFLOW_PAYLOAD_KEYS'], message: 'must not contain the development key in production' });
+  }
+  if (c.PARKFLOW_ROLE !== 'worker' && c.PARKFLOW_OPERATOR_KEYS.includes(DEV_OPERATOR_KEY)) {
+    ctx.addIssue({ code: 'custom', path: ['PARKFLOW_OPERATOR_KEYS'], message: 'must not contain the development key in production' });
+  }
+}
+/** The origins CORS lets call /codec: PARKFLOW_UI_ORIGINS, or the embedded Temporal UI. */
+export function uiOrigins(c: Pick<Config, 'PARKFLOW_UI_ORIGINS' | 'TEMPORAL_UI_PORT'>): string[] {
+  return c.PARKFLOW_UI_ORIGINS ?? [`http://127.0.0.1:${c.TEMPORAL_UI_PORT}`, `http://localhost:${c.TEMPORAL_UI_PORT}`];
+}
+// --- end payload encryption ---
 
 const BaseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -72,6 +128,45 @@ const BaseConfigSchema = z.object({
 
   /** Where processors and drivers' browsers reach parkflow (webhooks, return pages). */
   PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000'),
+
+  ...CODEC_FIELDS,
+
+  // --- Worker Versioning (issue 11): each worker build is one version of a Worker Deployment ---
+  /** The Worker Deployment every parkflow worker build belongs to (no dot: Temporal joins name and build id with one). */
+  PARKFLOW_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[\w-]{1,200}$/, 'letters, digits, dash and underscore (no dot)')
+    .default('parkflow'),
+  /** This build's id (the image sets it, e.g. the git sha); unset or empty, the worker runs unversioned (npm start, tests). */
+  PARKFLOW_BUILD_ID: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^[\w][\w.+-]{0,199}$/, 'letters, digits and . + - _ (the git sha or image tag)')
+      .optional(),
+  ),
+  // --- end Worker Versioning ---
+
+  // --- Reaching a Temporal cluster (TLS, API key) and sizing the worker (issue 11) ---
+  ...TEMPORAL_CONNECTION_VARIABLES,
+  ...WORKER_TUNING_VARIABLES,
+
+  // --- Observability: /metrics, the Temporal Runtime's metrics, tracing (issue 11) ---
+  /** When set, GET /metrics wants `Authorization: Bearer <token>`; unset or empty, it is open (keep it off the internet). */
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
+  /** Where the Temporal Runtime serves its Prometheus metrics (SDK and workflow metrics; /metrics appends them); empty: off. */
+  TEMPORAL_METRICS_BIND: z
+    .string()
+    .regex(/^$|^(?:[\w.-]+|\[[\da-fA-F:]+\]):\d{1,5}$/, 'host:port, or empty to turn them off')
+    .default('127.0.0.1:9464'),
+  /** A worker-only process (PARKFLOW_ROLE=worker) serves its own /metrics on this port (on API_HOST); unset: it does not. */
+  WORKER_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), port.optional()),
+  /** Traces of workflows, activities and client calls through OpenTelemetry: none (default), console or otlp (OTLP/HTTP). */
+  OTEL_TRACES_EXPORTER: z.enum(['none', 'console', 'otlp']).default('none'),
+  /** The OTLP/HTTP collector's base URL; traces go to <endpoint>/v1/traces. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.default('http://localhost:4318'),
+  OTEL_SERVICE_NAME: z.string().min(1).default('parkflow'),
+  // --- end observability ---
 });
 
 /** The variables every part of parkflow reads; each row adds its own. */
@@ -81,6 +176,7 @@ type Slice = (typeof OPERATORS)[number]['config'] | (typeof PROCESSORS)[number][
 const slices = Object.assign({}, ...[...OPERATORS, ...PROCESSORS].map((row) => row.config.shape)) as UnionToIntersection<Slice['shape']>;
 
 const ConfigSchema = BaseConfigSchema.extend(slices).superRefine((c, ctx) => {
+  refineCodecConfig(c, ctx);
   if (c.NODE_ENV === 'production' && c.PARKFLOW_SECRET_KEY === DEV_SECRET_KEY) {
     ctx.addIssue({ code: 'custom', path: ['PARKFLOW_SECRET_KEY'], message: 'must be set in production' });
   }

@@ -13,6 +13,8 @@ export const REDACTED_PATHS = [
   '*.refreshToken',
   'req.headers.authorization',
   'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
   '*.card_number',
   '*.cvv',
 ];

@@ -2,6 +2,7 @@ import { Runtime } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, temporalLogger } from './logger';
+import { runtimeTelemetry } from './observability/runtime-metrics';
 import { startService } from './service';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
         { level: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? config.LOG_LEVEL : 'warn' },
       ),
     ),
+    telemetryOptions: runtimeTelemetry(config.TEMPORAL_METRICS_BIND), // the SDK's and the workflows' metrics (GET /metrics)
   });
 
   let devServer: DevServer | undefined;
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
         uiPort: config.TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
         dataDir: config.DATA_DIR,
+        codecEndpoint: config.PARKFLOW_ROLE === 'worker' ? undefined : codecEndpoint(config),
         onLog: (line) => logger.debug({ component: 'temporal-server' }, line),
       });
     }
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
             ]
           : []),
         `  Temporal UI    ${devServer ? devServer.uiUrl : '(external) ' + config.TEMPORAL_ADDRESS}`,
+        ...(apiBase ? [`  Codec          ${codecEndpoint(config)}   operator sign-in: ${codecEndpoint(config)}/sign-in`] : []),
         ...Object.entries(service.sandboxes?.urls ?? {}).map(([name, url]) => `  simulator      ${name.padEnd(12)} ${url}`),
         '  Ctrl-C stops everything.',
         '',
@@ -90,6 +94,12 @@ async function main(): Promise<void> {
     await devServer?.stop();
     process.exit(1);
   }
+}
+
+/** Where the operator's browser reaches /codec: the API's own address, or PUBLIC_BASE_URL when it listens on every interface. */
+function codecEndpoint(config: Config): string {
+  if (['0.0.0.0', '::'].includes(config.API_HOST)) return `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}/codec`;
+  return `http://${config.API_HOST}:${config.API_PORT}/codec`;
 }
 
 void main();

@@ -1,14 +1,19 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { type Client } from '@temporalio/client';
+import { type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { type Logger } from 'pino';
 import { parkingPlusClient } from './activities';
 import { createApp } from './api/app';
 import { type Config } from './config';
 import { SecretBox } from './domain/sealed';
+import { startTracing } from './observability/tracing';
+import { logUpstreamCallsTo } from './observability/upstream-calls';
+import { workerMetricsApp } from './observability/worker-metrics';
 import { listen, type Listening } from './sandbox/harness';
 import { startSandboxes, type RunningSandboxes } from './sandbox';
+import { createDataConverter } from './temporal/data-converter';
+import { connectClient, connectWorker } from './temporal/connection';
 import { ensureSchedules } from './temporal/schedules';
-import { createWorker } from './worker';
+import { createWorker, workflowCode } from './worker';
 
 // parkflow's own processes on one Temporal: the simulators (when enabled), the worker and the API.
 // `npm start`, the end-to-end tests and the benchmark all start it the same way.
@@ -36,15 +41,27 @@ export async function startService(
     const sandboxes = config.SANDBOX_ENABLED ? await startSandboxes(config) : undefined;
     if (sandboxes) stops.push(() => sandboxes.close());
 
-    const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    stops.push(() => clientConnection.close());
-    const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    // Observability: every upstream call logged; traces when OTEL_TRACES_EXPORTER is set (stopped last, to send what is left).
+    logUpstreamCallsTo(logger);
+    const tracing = startTracing(config);
+    if (tracing) stops.push(() => tracing.shutdown());
+
+    const temporal = await connectClient(config, { dataConverter: createDataConverter(config), interceptors: tracing?.clientInterceptors });
+    stops.push(() => temporal.connection.close());
 
     if (config.PARKFLOW_ROLE !== 'api') {
-      const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      const workerConnection = await connectWorker(config);
       stops.push(() => workerConnection.close());
-      const worker = await createWorker({ config, connection: workerConnection, temporal, workflowBundle: options.workflowBundle });
+      const worker = await createWorker({
+        config,
+        connection: workerConnection,
+        temporal,
+        workflowBundle: options.workflowBundle,
+        tracing,
+      });
       const running = worker.run();
+      const workflows = tracing ? 'src/workflows, bundled at start with tracing' : workflowCode(options.workflowBundle).source;
+      logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, workflows }, 'worker running');
       stops.push(async () => {
         // The SDK drains on SIGINT/SIGTERM by itself; shut down only if it has not begun.
         if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -55,7 +72,13 @@ export async function startService(
         logger.error({ err }, 'could not set up the Temporal schedules'),
       );
     }
-    if (config.PARKFLOW_ROLE === 'worker') return { temporal, sandboxes, stop };
+    if (config.PARKFLOW_ROLE === 'worker') {
+      if (config.WORKER_METRICS_PORT !== undefined) {
+        const metrics = await listen(workerMetricsApp(config), config.WORKER_METRICS_PORT, config.API_HOST, 'worker metrics');
+        stops.push(() => metrics.close());
+      }
+      return { temporal, sandboxes, stop };
+    }
 
     const box = new SecretBox(config.PARKFLOW_SECRET_KEY);
     const parkingPlus = parkingPlusClient(config);

@@ -9,7 +9,7 @@ import { cancelJourney, getJourney, payJourney, startJourney, type JourneyView }
 import { paymentWorkflowId } from '../src/workflows/payment-messages';
 import { FakeEctor } from './support/fake-ector';
 import { FakePayments } from './support/fake-linkc';
-import { timeSkippingEnv, workflowBundle } from './support/temporal';
+import { testDataConverter, timeSkippingEnv, workflowBundle } from './support/temporal';
 
 let env: TestWorkflowEnvironment;
 const MINUTE = 60_000;
@@ -35,6 +35,7 @@ async function run<T>(fn: (ctx: { ector: FakeEctor; payments: FakePayments; star
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
     activities: { ...ector.activities, ...payments.activities, ...createPaymentAttemptActivities({ temporal: env.client }) },
   });
   const started: string[] = [];

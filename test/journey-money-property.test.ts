@@ -15,7 +15,7 @@ import { getJourney, payJourney, startJourney, type JourneyView } from '../src/w
 import { paymentNotified, paymentWorkflowId, type PaymentInput } from '../src/workflows/payment-messages';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { FakeLinkcClient, FakePayments } from './support/fake-linkc';
-import { workflowBundle } from './support/temporal';
+import { replayOptions, workflowBundle } from './support/temporal';
 
 // Property (the payment-collection issue): for any interleaving of pay calls, the driver paying
 // an attempt's page, processor notifications (lost, duplicated, late), LinkC's registration
@@ -415,7 +415,7 @@ async function runScenario(actions: readonly Action[], scheduler?: fc.Scheduler)
   }
   await journey().terminate('test over').catch(() => undefined);
   // Replays (the latest run, reset or not).
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await journey().fetchHistory(), journeyId);
+  await Worker.runReplayHistory(await replayOptions(), await journey().fetchHistory(), journeyId);
 
   const holdingOrders = orderIds().filter((id) => payments.heldMinor(id) > 0);
   return {

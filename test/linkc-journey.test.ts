@@ -11,7 +11,7 @@ import { type LinkcJourneyInput } from '../src/workflows/linkc-journey';
 import { cancelJourney, getJourney, payJourney, refreshJourney, startJourney, type JourneyView } from '../src/workflows/messages';
 import { paymentWorkflowId } from '../src/workflows/payment-messages';
 import { FakeLinkcClient, FakePayments } from './support/fake-linkc';
-import { timeSkippingEnv, workflowBundle } from './support/temporal';
+import { testDataConverter, timeSkippingEnv, workflowBundle } from './support/temporal';
 
 let env: TestWorkflowEnvironment;
 const MINUTE = 60_000;
@@ -33,6 +33,7 @@ async function run<T>(fn: (ctx: { linkc: FakeLinkcClient; payments: FakePayments
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
     activities: { ...createLinkcActivities({ client: linkc as unknown as LinkcClient }), ...payments.activities, ...createPaymentAttemptActivities({ temporal: env.client }) },
   });
   const started: string[] = [];

@@ -10,7 +10,7 @@ import { type ParkingPlusJourneyInput } from '../src/workflows/parkingplus-journ
 import { cancelJourney, enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, REFRESH_FLOOR_MS, refreshJourney, startJourney, type JourneyView } from '../src/workflows/messages';
 import { JourneyReference, JourneyState } from '../src/workflows/search-attributes';
 import { FakeParkingPlus } from './support/fake-parkingplus';
-import { timeSkippingEnv, workflowBundle } from './support/temporal';
+import { testDataConverter, timeSkippingEnv, workflowBundle } from './support/temporal';
 
 let env: TestWorkflowEnvironment;
 let taskQueue: string;
@@ -37,6 +37,7 @@ async function withWorker<T>(fake: FakeParkingPlus, fn: () => Promise<T>): Promi
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
     activities: fake.activities,
   });
   return worker.runUntil(fn);
@@ -283,7 +284,8 @@ describe('Parking+Plus journey (time-skipping)', () => {
       await env.sleep('3 hours'); // the driver does not pay: a payment look-up a minute, ~11 history events each
       const described = await latest.describe();
       expect(described.runId).not.toBe(firstRun);
-      expect(described.memo).toEqual({ owner: 'caller-1' });
+      // The caller's memo is kept next to the journey's own summary.
+      expect(described.memo).toEqual({ owner: 'caller-1', journey: expect.objectContaining({ state: 'awaiting_payment', amountDue: '10.00' }) });
       expect(described.typedSearchAttributes.get(JourneyState)).toBe('awaiting_payment');
       expect(described.typedSearchAttributes.get(JourneyReference)).toBe('7');
       // Idle, a run's history ends at most a workflow task's few events past the last check of the limit.

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { type z } from 'zod';
 import { FailureType } from '../domain/failures';
+import { recordUpstreamCall } from '../observability/upstream-calls';
 
 // One way to call an upstream: a timeout on every call, JSON in and out, and failures
 // classified so Temporal retries only what a retry can fix. Messages carry the upstream, the
@@ -17,6 +18,8 @@ export interface UpstreamRequest {
   /** A form body (application/x-www-form-urlencoded), for the upstreams that want one. */
   form?: Record<string, string>;
   timeoutMs: number;
+  /** The path's template for logs and metrics (`/bookings/:id`), when the default guess (upstreamRoute) is not enough. */
+  route?: string;
 }
 
 export interface UpstreamResponse {
@@ -35,6 +38,7 @@ export class UpstreamUnauthorized extends Error {
 
 export async function callUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
   const where = `${req.upstream} ${req.method} ${req.path}`;
+  const call = { upstream: req.upstream, method: req.method, path: req.path, route: req.route, startedAt: Date.now() };
   let response: Response;
   try {
     response = await fetch(upstreamUrl(req.baseUrl, req.path), {
@@ -53,10 +57,13 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
       redirect: 'manual',
     });
   } catch (err) {
-    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${req.timeoutMs} ms` : 'connection failed';
+    const timedOut = (err as Error).name === 'TimeoutError';
+    recordUpstreamCall({ ...call, status: timedOut ? 'timeout' : 'network' });
+    const reason = timedOut ? `no answer within ${req.timeoutMs} ms` : 'connection failed';
     throw ApplicationFailure.retryable(`${where}: ${reason}`, FailureType.UpstreamUnavailable);
   }
   const text = await response.text().catch(() => '');
+  recordUpstreamCall({ ...call, status: response.status });
   let body: unknown = undefined;
   if (text) {
     try {

@@ -8,12 +8,16 @@ import { type ParkingPlusClient } from '../activities/parkingplus/client';
 import { type Config } from '../config';
 import { type SecretBox } from '../domain/sealed';
 import { tenantOfKey } from '../domain/tenants';
+import { httpLogging } from '../observability/http-logging';
+import { httpMetrics } from '../observability/http-metrics';
+import { metricsEndpoint } from '../observability/metrics-endpoint';
 import { openApiDocument } from './openapi';
 import { HttpProblem, sendProblem } from './problem';
 import { EctorZoneCache } from './ector-zone-cache';
 import { JourneyRefresher } from './journey-refresh';
 import { accountsRouter } from './routes/accounts';
 import { ectorRouter } from './routes/ector';
+import { codecRouter } from './routes/codec';
 import { journeysRouter } from './routes/journeys';
 import { returnsRouter } from './routes/returns';
 import { webhooksRouter } from './routes/webhooks';
@@ -46,6 +50,8 @@ export function createApp(apiDeps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(helmet({ contentSecurityPolicy: false })); // swagger-ui needs inline scripts on /docs
+  app.use(httpLogging(logger), httpMetrics()); // request ids, one line and one count per answer
+  app.get('/metrics', metricsEndpoint(config));
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
@@ -58,6 +64,9 @@ export function createApp(apiDeps: ApiDeps): express.Express {
   });
   app.get('/openapi.json', (_req, res) => void res.json(spec));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec));
+
+  // The Temporal UI's remote codec: operators only (operator key or session), never a tenant's API key.
+  app.use('/codec', codecRouter(apiDeps));
 
   // Processor notifications authenticate by signature, not by API key; drivers' browsers come back with none.
   app.use('/v1', webhooksRouter(deps), returnsRouter(deps));
@@ -128,7 +137,7 @@ export function createApp(apiDeps: ApiDeps): express.Express {
     }
     if (status === 413) return sendProblem(res, new HttpProblem(413, 'Request too large'));
     if (status && status >= 400 && status < 500) return sendProblem(res, new HttpProblem(status, 'Bad request', (err as Error).message));
-    logger.error({ err, path: req.path }, 'unhandled error');
+    req.log.error({ err, path: req.path }, 'unhandled error'); // with the request id
     sendProblem(res, new HttpProblem(500, 'Internal error', 'an unexpected error; nothing was lost, try again'));
   });
   return app;

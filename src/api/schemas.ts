@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PAYMENT_METHODS } from '../domain/payment-methods';
+import { plate } from '../registry/fields';
 import { OPERATORS } from '../registry/operators';
 import { ACCOUNT_ID, JOURNEY_ID } from '../domain/tenants';
 import { JOURNEY_STATES, PROVIDERS, type JourneyStep, type JourneyView, type PaymentView } from '../workflows/messages';
@@ -61,6 +62,7 @@ export const ListJourneysQuery = z
   .object({
     state: z.enum(JOURNEY_STATES).optional(),
     provider: z.enum(PROVIDERS).optional(),
+    plate: plate.optional().meta({ description: 'Journeys of this vehicle (dashes and case do not matter).', example: 'B123XYZ' }),
     pageSize: z.coerce.number().int().min(1).max(100).default(50).meta({ description: 'At most this many journeys, newest first.' }),
   })
   .strict();

@@ -67,6 +67,7 @@ export const PARKINGPLUS = operatorRow({
     polling,
   }),
   accountId: (request) => request.accountId,
+  plate: (request) => request.plate,
   config: parkingPlusConfig,
   activities(config, { temporal }) {
     const box = new SecretBox(config.PARKFLOW_SECRET_KEY);
@@ -154,6 +155,7 @@ export const LINKC = operatorRow({
     polling,
     processors,
   }),
+  plate: (request) => request.placa,
   config: linkcConfig,
   activities: (config) => createLinkcActivities({ client: linkcClient(config) }),
   simulator: {
@@ -261,6 +263,7 @@ export const ECTOR = operatorRow({
     processors,
     paymentWindowMs: config.ECTOR_PAYMENT_WINDOW_SECONDS * 1000,
   }),
+  plate: (request) => request.car.plate,
   config: ectorConfig,
   activities: (config, { temporal }) => {
     const client = ectorClient(config);
@@ -293,6 +296,8 @@ export interface JourneyStart {
   input: ReturnType<Operator['input']>;
   /** The linked account the journey needs, if any. */
   accountId?: string;
+  /** The vehicle's plate, if the request names one. */
+  plate?: string;
 }
 
 /** The workflow a journey request starts, and its input. */
@@ -303,5 +308,6 @@ export function journeyStart(request: JourneyRequest, ctx: JourneyContext, confi
     workflowType: row.workflow.name,
     input: row.input(request as never, ctx, config as never),
     accountId: row.accountId?.(request as never),
+    plate: row.plate?.(request as never),
   };
 }

@@ -38,6 +38,8 @@ export interface OperatorRow<P extends Provider, Request extends z.ZodObject, In
   input(request: z.output<Request>, ctx: JourneyContext, config: RowConfig<Slice>): Input;
   /** The linked account the journey needs, if any. */
   accountId?(request: z.output<Request>): string;
+  /** The vehicle's plate in the request, if it names one (the API indexes it as a keyed digest only). */
+  plate?(request: z.output<Request>): string | undefined;
   config: Slice;
   activities(config: RowConfig<Slice>, deps: { temporal: Client }): Activities;
   simulator: Simulator<RowConfig<Slice>>;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { requireBinary } from '../../scripts/temporal-binaries';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ensureSearchAttributes } from './search-attributes';
 
 // The embedded default: `temporal server start-dev` with its Web UI, state persisted in the data
 // folder (journeys survive a restart) and the journey search attributes registered.
@@ -21,6 +22,8 @@ export interface DevServerOptions {
   uiPort: number;
   namespace: string;
   dataDir: string;
+  /** The remote codec the Web UI calls to show clear payloads (parkflow's /codec). */
+  codecEndpoint?: string;
   onLog?: (line: string) => void;
 }
 
@@ -73,6 +76,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       '--log-level',
       'warn',
       '--ui-disable-news-fetch',
+      ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
       ...searchAttributeFlags(),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -103,7 +107,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.describeNamespace({ namespace: options.namespace });
-        return { address, uiUrl: `http://${options.host}:${options.uiPort}`, stop };
+        break;
       } finally {
         await connection.close();
       }
@@ -115,4 +119,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+
+  // The --search-attribute flags register on a new database only: a data folder from an older parkflow lacks the newer ones.
+  const connection = await Connection.connect({ address });
+  try {
+    await ensureSearchAttributes(connection, options.namespace);
+  } catch (err) {
+    await stop();
+    throw new Error(`Temporal dev server: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await connection.close();
+  }
+  return { address, uiUrl: `http://${options.host}:${options.uiPort}`, stop };
 }

@@ -19,6 +19,7 @@ import { cancelJourney, getJourney, payJourney, refreshJourney, type JourneyView
 import { PaymentCollection, type CollectionState } from './payment-collection';
 import { paymentChanged } from './payment-messages';
 import { applicationFailureOf, asHandlerFailure, continueAsNewWhenLong } from './support';
+import { declareVersioning } from './versioning';
 
 // Ector, a prepaid airport booking: quote → create the booking (Ector's 60-minute payment window
 // starts) → the driver pays through our own processor by the payment deadline → POST …/pay to
@@ -73,6 +74,9 @@ const MAX_MARGIN_MS = 30_000;
 /** The shortest wait before telling Ector again after a failure that retrying at once cannot fix. */
 const RETRY_FLOOR_MS = 5_000;
 
+// Versioning: PINNED. A journey lives hours or days and ends on the build that started it, so no later
+// build replays it (no patched() for new builds); it stays pinned across continue-as-new (see support.ts).
+declareVersioning(ectorJourney, 'PINNED');
 export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyView> {
   const { workflowId } = workflowInfo();
   const journey = input.resume

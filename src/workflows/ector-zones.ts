@@ -10,6 +10,7 @@ import {
 import type { EctorZoneActivities } from '../activities/ector/zones';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { ectorZonesFetched, getEctorZones, type EctorZones } from './ector-zone-messages';
+import { declareVersioning } from './versioning';
 
 const { fetchEctorZones } = proxyActivities<EctorZoneActivities>({
   startToCloseTimeout: '1 minute',
@@ -31,6 +32,9 @@ export interface EctorZoneCacheInput {
   historyLimit?: number;
 }
 
+// Versioning: AUTO_UPGRADE. It lives for ever (continue-as-new): it moves to each new build, whose changes to
+// it need patched() and a replay test.
+declareVersioning(ectorZoneCache, 'AUTO_UPGRADE');
 /** The zones as last fetched, for the API to query: one workflow, ECTOR_ZONE_CACHE_ID, living for ever. */
 export async function ectorZoneCache(input: EctorZoneCacheInput = {}): Promise<void> {
   const state: EctorZones = input.state ?? { zones: [] };
@@ -49,6 +53,8 @@ export async function ectorZoneCache(input: EctorZoneCacheInput = {}): Promise<v
   await continueAsNew<typeof ectorZoneCache>({ state, historyLimit: input.historyLimit });
 }
 
+// Versioning: PINNED. One run lasts at most an hour (its fetch's schedule-to-close): it ends on its own build.
+declareVersioning(refreshEctorZones, 'PINNED');
 /** What the Schedule runs once a day: fetch Ector's zones, then hand them to the cache. */
 export async function refreshEctorZones(): Promise<{ zones: number; fetchedAt: string }> {
   const zones = await fetchEctorZones();

@@ -1,16 +1,28 @@
-import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures';
+import { JOURNEY_MEMO, journeyMemo } from './journey-memo';
 import { TERMINAL_STATES, type JourneyStateName, type JourneyView, type Provider } from './messages';
+import { countTransition } from './metrics';
 import { JourneyDeadline, JourneyPlate, JourneyProvider, JourneyReference, JourneyState } from './search-attributes';
 
-/** A journey's state in one typed object: transitions, timeline and search attributes move together. */
+/**
+ * Journeys from before it wrote the plate in clear into JourneyPlate and kept no memo (their replays
+ * still do). With it: no plate in any search attribute (the API sets JourneyPlateKey), a clear plate
+ * carried by an older journey is removed at its next transition, and the memo holds a summary.
+ */
+export const PRIVATE_SUMMARY_PATCH = 'journey-plate-key-and-memo';
+
+/** A journey's state in one typed object: transitions, timeline, search attributes and memo move together. */
 export class Journey {
   readonly view: JourneyView;
+  /** The summary last written to the memo (JSON), so an unchanged one is not written again. */
+  private summary?: string;
 
   /** `initial`: where the journey starts — entering a parking, or already parked (LinkC's yard). */
   constructor(id: string, provider: Provider, plate?: string, initial: JourneyStateName = 'entering') {
     this.view = { id, provider, state: initial, plate, deadlines: {}, upstream: {}, timeline: [] };
-    upsertSearchAttributes([{ key: JourneyProvider, value: provider }, ...(plate ? [{ key: JourneyPlate, value: plate }] : [])]);
+    const clearPlate = !patched(PRIVATE_SUMMARY_PATCH) && plate ? [{ key: JourneyPlate, value: plate }] : [];
+    upsertSearchAttributes([{ key: JourneyProvider, value: provider }, ...clearPlate]);
     this.moveTo(initial);
   }
 
@@ -33,12 +45,16 @@ export class Journey {
     if (this.view.timeline.length > 0 && state === this.view.state) return;
     this.view.state = state;
     this.view.timeline.push({ state, at: new Date().toISOString() });
-    upsertSearchAttributes([{ key: JourneyState, value: state }]);
+    const carriedPlate = workflowInfo().typedSearchAttributes.get(JourneyPlate) !== undefined && patched(PRIVATE_SUMMARY_PATCH);
+    upsertSearchAttributes([{ key: JourneyState, value: state }, ...(carriedPlate ? [{ key: JourneyPlate, value: null }] : [])]);
+    this.summarise();
+    countTransition(this.view.provider, state);
   }
 
   setReference(reference: string): void {
     this.view.upstream.reference = reference;
     upsertSearchAttributes([{ key: JourneyReference, value: reference }]);
+    this.summarise();
   }
 
   /** The next deadline operators should watch (payment due, transaction validity, exit by). */
@@ -48,6 +64,16 @@ export class Journey {
       .filter((d): d is string => !!d)
       .sort()[0];
     upsertSearchAttributes([{ key: JourneyDeadline, value: next ? new Date(next) : null }]);
+    this.summarise();
+  }
+
+  /** Writes the memo summary when it changed (amounts are read here: they change just before a transition). */
+  private summarise(): void {
+    const summary = journeyMemo(this.view);
+    const json = JSON.stringify(summary);
+    if (json === this.summary || !patched(PRIVATE_SUMMARY_PATCH)) return;
+    this.summary = json;
+    upsertMemo({ [JOURNEY_MEMO]: summary });
   }
 
   fail(type: string, message: string): void {

@@ -19,6 +19,7 @@ import { cancelJourney, exitJourney, getJourney, payJourney, REFRESH_FLOOR_MS, r
 import { PaymentCollection, type CollectionState } from './payment-collection';
 import { paymentChanged } from './payment-messages';
 import { applicationFailureOf, asHandlerFailure, backoff, continueAsNewWhenLong, waitToLook } from './support';
+import { declareVersioning } from './versioning';
 
 // LinkC, pay at exit: look the stay up → nothing due: leave by validade_datahora; something due:
 // collect it through our own processor (MobilPay or EPX) → register it with LinkC with its
@@ -80,6 +81,9 @@ const MAX_REGISTRATION_MARGIN_MS = 60_000;
 /** Paid, an amount LinkC shows before the exit-by it gave is not asked for (it moved the journey back before). */
 const EXIT_TOLERANCE_PATCH = 'linkc-exit-tolerance';
 
+// Versioning: PINNED. A journey lives hours or days and ends on the build that started it, so no later
+// build replays it (no patched() for new builds); it stays pinned across continue-as-new (see support.ts).
+declareVersioning(linkcJourney, 'PINNED');
 export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyView> {
   const { workflowId } = workflowInfo();
   // The car is already in the yard when a LinkC journey starts.

@@ -14,6 +14,7 @@ import { FailureType } from '../domain/failures';
 import { awaitRelink, getAccessToken, getAccount, linkAccount, type AccountView, type SealedTokens } from './account-messages';
 import { accountRelinked } from './messages';
 import { isAuthFailure, Lock } from './support';
+import { declareVersioning } from './versioning';
 
 // One workflow per linked Parking+Plus account. It is the only place that spends a refresh
 // token: every worker asks it for tokens by update, and it runs one refresh at a time, so two
@@ -33,6 +34,9 @@ export interface AccountInput {
   carried?: { view: AccountView; tokens?: SealedTokens; waiting: string[] };
 }
 
+// Versioning: AUTO_UPGRADE. It lives as long as the account (continue-as-new), so a pinned one would keep
+// its build running for ever; it moves to each new build, whose changes to it need patched() and a replay test.
+declareVersioning(parkingPlusAccount, 'AUTO_UPGRADE');
 export async function parkingPlusAccount(input: AccountInput): Promise<void> {
   const account = input.carried ?? {
     view: {

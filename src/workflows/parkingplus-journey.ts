@@ -30,6 +30,7 @@ import {
   type JourneyView,
 } from './messages';
 import { applicationFailureOf, asHandlerFailure, backoff, isAuthFailure, waitToLook } from './support';
+import { declareVersioning } from './versioning';
 
 // Parking+Plus, pay-per-use with smart keys: open a session (entrance key) → the car enters
 // (active) → finalize (pay_url, amount, exit key) → the driver pays on Parking+Plus's page →
@@ -87,6 +88,9 @@ const DEFAULT_HISTORY_LIMIT = 5_000;
 /** Above what a continued run holds before its first wait: a tiny limit must not chain runs that never wait. */
 const MIN_HISTORY_LIMIT = 100;
 
+// Versioning: PINNED. A journey lives hours or days and ends on the build that started it, so no later
+// build replays it (no patched() for new builds); it stays pinned across continue-as-new (see support.ts).
+declareVersioning(parkingPlusJourney, 'PINNED');
 export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promise<JourneyView> {
   const journeyId = workflowInfo().workflowId;
   const journey = input.resume ? Journey.restore(input.resume.view) : new Journey(journeyId, 'parkingplus', input.plate);

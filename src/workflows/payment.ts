@@ -5,8 +5,10 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
   type RetryPolicy,
 } from '@temporalio/workflow';
@@ -14,6 +16,7 @@ import type { ProcessorStatus } from '../activities/payment-status';
 import type { PaymentActivities } from '../activities/payments';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { type PaymentView } from './messages';
+import { countPaymentOutcome } from './metrics';
 import {
   getPayment,
   openPayment,
@@ -23,7 +26,9 @@ import {
   supersedePayment,
   type PaymentInput,
 } from './payment-messages';
+import { PaymentMethod, PaymentStatus } from './search-attributes';
 import { applicationFailureOf, backoff } from './support';
+import { declareVersioning } from './versioning';
 
 // One payment attempt: open the order (deterministic order id) → the hosted page's URL → wait for
 // the processor's notification, with a status poll as the backstop → captured, declined (with
@@ -48,7 +53,12 @@ const DEFAULT_POLLING = { firstMs: 5_000, maxMs: 60_000 };
 /** A watch that goes on for days (a long review) continues as new before its history grows large. */
 const HISTORY_LIMIT = 2_000;
 const MAX_WATCH_INTERVAL_MS = 30 * 60_000;
+/** Attempts from before it wrote no search attributes (their replays still do not). */
+const SEARCH_ATTRIBUTES_PATCH = 'payment-search-attributes';
 
+// Versioning: PINNED. An attempt's money (order, deadline, refunds) is judged start to end by the code that
+// opened it, even through a days-long watch; its continued runs keep the build too.
+declareVersioning(payment, 'PINNED');
 export async function payment(input: PaymentInput): Promise<PaymentView> {
   const order = {
     method: input.method,
@@ -69,8 +79,19 @@ export async function payment(input: PaymentInput): Promise<PaymentView> {
   let superseded = input.resume?.superseded ?? false;
   let opened = !!input.resume;
   let woken = false;
+  let statusShown: PaymentView['status'] | undefined;
 
+  /** PaymentMethod and PaymentStatus, written when the status changes. */
+  const showStatus = () => {
+    if (view.status === statusShown || !patched(SEARCH_ATTRIBUTES_PATCH)) return;
+    statusShown = view.status;
+    upsertSearchAttributes([
+      { key: PaymentMethod, value: view.method },
+      { key: PaymentStatus, value: view.status },
+    ]);
+  };
   const changed = async () => {
+    showStatus();
     if (!reportTo) return;
     try {
       await getExternalWorkflowHandle(reportTo).signal(paymentChanged, { ...view });
@@ -115,6 +136,7 @@ export async function payment(input: PaymentInput): Promise<PaymentView> {
     await continueAsNew<typeof payment>({ ...input, resume: { view, phase, payableUntil, superseded } });
   };
 
+  showStatus();
   setHandler(getPayment, () => view);
   setHandler(paymentNotified, () => void (woken = true));
   setHandler(supersedePayment, () => void (superseded = woken = true));
@@ -141,7 +163,10 @@ export async function payment(input: PaymentInput): Promise<PaymentView> {
     opened = true;
     await changed();
   }
-  if (!view.redirectUrl) return view;
+  if (!view.redirectUrl) {
+    countPaymentOutcome(view.method, view.status);
+    return view;
+  }
 
   // Until the deadline: a notification or the next poll, whichever comes first.
   const nextPoll = backoff(polling.firstMs, polling.maxMs);
@@ -174,6 +199,7 @@ export async function payment(input: PaymentInput): Promise<PaymentView> {
   }
 
   await condition(allHandlersFinished);
+  countPaymentOutcome(view.method, view.status);
   return view;
 }
 

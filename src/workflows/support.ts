@@ -57,6 +57,8 @@ export function backoff(firstMs: number, maxMs: number): () => number {
  * A workflow that waits long continues as new (same memo and search attributes) before its
  * history grows large: once it passes `limit` events or the server suggests it, and once
  * `drained` holds (its handlers finished, nothing half-read).
+ * Worker Versioning: a pinned journey's next run stays on its build (no `initialVersioningBehavior`): its
+ * `resume` is that build's own state, which a later build need not read, and one journey runs one build.
  */
 export async function continueAsNewWhenLong<Args extends unknown[]>(
   limit: number,

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { journeyIdFor } from '../../src/domain/tenants';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { API_KEY, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 
 // The HTTP contract as a backend service and an attacker see it: tenants, idempotency after a
@@ -12,6 +13,7 @@ beforeAll(async () => {
   stack = await startStack({ API_KEYS: `e2e:${API_KEY},e2e:${ROTATED_KEY},other:${OTHER_API_KEY}` });
 }, 120_000);
 afterAll(async () => {
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 

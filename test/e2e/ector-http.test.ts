@@ -1,14 +1,12 @@
 import { type HistoryAndWorkflowId } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { requireBinary } from '../../scripts/temporal-binaries';
 import { toMinorUnits } from '../../src/domain/money';
 import { payOnHostedPage } from '../support/payments';
+import { recordHistories } from '../support/histories';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
-import { workflowBundle } from '../support/temporal';
+import { replayOptions } from '../support/temporal';
 
 // Whole Ector journeys through HTTP against the dev server, with Ector's payment window set to
 // 30 seconds (in the simulator and in parkflow's configuration), so the expiry path runs for real.
@@ -22,6 +20,8 @@ beforeAll(async () => {
   await eventually(async () => ((await stack.api('/v1/ector/zones')).status === 200 ? true : undefined), 30_000, 'the zone cache');
 }, 120_000);
 afterAll(async () => {
+  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 
@@ -152,19 +152,11 @@ test('every answer of this suite is what /openapi.json says', async () => {
   expect(await stack.contractViolations()).toEqual([]);
 });
 
-test('the histories of this run replay cleanly (RECORD_HISTORIES=1 keeps the longest Ector journey and its payment as fixtures)', async () => {
+test('the histories of this run replay cleanly', async () => {
   const histories: HistoryAndWorkflowId[] = [];
   for await (const item of stack.service.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` }).intoHistories()) histories.push(item);
   expect(histories.filter((h) => h.workflowId.startsWith('journey-')).length).toBeGreaterThanOrEqual(5);
-  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+  for await (const result of Worker.runReplayHistories(await replayOptions(), histories)) {
     expect({ workflowId: result.workflowId, error: result.error?.message }).toEqual({ workflowId: result.workflowId, error: undefined });
-  }
-  if (process.env.RECORD_HISTORIES) {
-    const length = (h: HistoryAndWorkflowId) => (h.history as { events?: unknown[] }).events?.length ?? 0;
-    const longest = (prefix: string) => histories.filter((h) => h.workflowId.startsWith(prefix)).sort((a, b) => length(b) - length(a))[0]!;
-    for (const { workflowId } of [longest('journey-'), longest('payment-journey-')]) {
-      const json = execFileSync(requireBinary('cli'), ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address, '--output', 'json']);
-      writeFileSync(path.resolve(__dirname, '../fixtures/histories', `${workflowId}.json`), json);
-    }
   }
 });

@@ -6,8 +6,10 @@ import { TemporalCalls } from '../../src/api/temporal-calls';
 import { ensureSchedules } from '../../src/temporal/schedules';
 import { ECTOR_ZONE_CACHE_ID, ECTOR_ZONES_SCHEDULE_ID, ectorZonesFetched, getEctorZones, type EctorZones } from '../../src/workflows/ector-zone-messages';
 import { ectorZoneCache } from '../../src/workflows/ector-zones';
+import { recordHistories } from '../support/histories';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { ECTOR_API_KEY, eventually, startStack, type Stack } from '../support/stack';
-import { workflowBundle } from '../support/temporal';
+import { replayOptions } from '../support/temporal';
 
 // Ector's zones against the dev server (the time-skipping server has no Schedules): the worker's
 // start creates the daily Schedule and its first run fills the cache workflow from the simulator;
@@ -19,6 +21,8 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
+  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 
@@ -293,7 +297,7 @@ test('the zone workflows of this run replay cleanly', async () => {
   for await (const item of temporal().workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` }).intoHistories()) histories.push(item);
   expect(histories.filter((h) => h.workflowId.startsWith(ECTOR_ZONES_SCHEDULE_ID)).length).toBeGreaterThanOrEqual(3);
   expect(histories.filter((h) => h.workflowId === ECTOR_ZONE_CACHE_ID).length).toBeGreaterThanOrEqual(1);
-  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+  for await (const result of Worker.runReplayHistories(await replayOptions(), histories)) {
     expect({ workflowId: result.workflowId, error: result.error?.message }).toEqual({ workflowId: result.workflowId, error: undefined });
   }
 });

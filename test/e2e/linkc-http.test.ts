@@ -1,13 +1,11 @@
 import { type HistoryAndWorkflowId } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { requireBinary } from '../../scripts/temporal-binaries';
 import { payOnHostedPage } from '../support/payments';
+import { recordHistories } from '../support/histories';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
-import { workflowBundle } from '../support/temporal';
+import { replayOptions } from '../support/temporal';
 
 // A whole LinkC journey through HTTP against the dev server, with the garage's transaction
 // validity window set to 3 seconds in the simulator, so the expiry path runs for real.
@@ -18,6 +16,8 @@ beforeAll(async () => {
   stack = await startStack({}, { linkcTransactionValiditySeconds: 3 });
 }, 120_000);
 afterAll(async () => {
+  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 
@@ -108,21 +108,12 @@ test('every answer of this suite is what /openapi.json says', async () => {
   expect(await stack.contractViolations()).toEqual([]);
 });
 
-test('the histories of this run replay cleanly (RECORD_HISTORIES=1 keeps the longest journey and payment as fixtures)', async () => {
+test('the histories of this run replay cleanly', async () => {
   const histories: HistoryAndWorkflowId[] = [];
   for await (const item of stack.service.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` }).intoHistories()) histories.push(item);
   expect(histories.length).toBeGreaterThanOrEqual(4);
-  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+  for await (const result of Worker.runReplayHistories(await replayOptions(), histories)) {
     expect({ workflowId: result.workflowId, error: result.error?.message }).toEqual({ workflowId: result.workflowId, error: undefined });
-  }
-  if (process.env.RECORD_HISTORIES) {
-    // The longest journey and payment of the run: the paths with the most to replay.
-    const length = (h: HistoryAndWorkflowId) => (h.history as { events?: unknown[] }).events?.length ?? 0;
-    const longest = (prefix: string) => histories.filter((h) => h.workflowId.startsWith(prefix)).sort((a, b) => length(b) - length(a))[0]!;
-    for (const { workflowId } of [longest('journey-'), longest('payment-')]) {
-      const json = execFileSync(requireBinary('cli'), ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address, '--output', 'json']);
-      writeFileSync(path.resolve(__dirname, '../fixtures/histories', `${workflowId}.json`), json);
-    }
   }
 });
 

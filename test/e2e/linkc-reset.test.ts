@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { getPayment, paymentWorkflowId } from '../../src/workflows/payment-messages';
 import { payOnHostedPage } from '../support/payments';
 import { firstWorkflowTask, resetTo, type HistoryEvent } from '../support/reset';
+import { recordHistories } from '../support/histories';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
-import { workflowBundle } from '../support/temporal';
+import { replayOptions } from '../support/temporal';
 
 // An operator may reset any workflow to any point (README, "Operations"). Here: a paid LinkC
 // journey reset to before its pay, with its transaction id still valid and after it lapsed, and
@@ -19,6 +21,8 @@ beforeAll(async () => {
   stack = await startStack({}, { linkcTransactionValiditySeconds: WINDOW_SECONDS });
 }, 120_000);
 afterAll(async () => {
+  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 
@@ -53,7 +57,7 @@ async function expectMoneyKeptAsBooked(id: string, localizador: string): Promise
   expect(stack.linkc.paymentRequests.filter((r) => r.outcome === 'registered' && stack.linkc.transactions.get(r.transacao)?.localizador === localizador)).toHaveLength(1);
   for (const workflowId of [id, paymentWorkflowId(`${id}.1`)]) {
     const handle = stack.env.client.workflow.getHandle(workflowId);
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(await replayOptions(), await handle.fetchHistory(), workflowId)).resolves.toBeUndefined();
   }
 }
 

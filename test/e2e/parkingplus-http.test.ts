@@ -1,11 +1,9 @@
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { requireBinary } from '../../scripts/temporal-binaries';
+import { recordHistories } from '../support/histories';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
-import { workflowBundle } from '../support/temporal';
+import { replayOptions } from '../support/temporal';
 
 let stack: Stack;
 
@@ -13,6 +11,8 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
+  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 
@@ -198,7 +198,7 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
     expect(collected.length).toBeGreaterThanOrEqual(5);
 
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, collected)) {
+    for await (const result of Worker.runReplayHistories(await replayOptions(), collected)) {
       results.push({ workflowId: result.workflowId, error: result.error?.message });
     }
     expect(results).toEqual(collected.map((c) => ({ workflowId: c.workflowId, error: undefined })));
@@ -211,15 +211,5 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
     const logs = stack.logs.join('\n');
     expect(secrets.filter((secret) => logs.includes(secret))).toEqual([]);
     expect(text).toContain('"accessToken":"v1.'); // sealed, not absent
-
-    // RECORD_HISTORIES=1 refreshes the committed fixtures that test/replay.test.ts replays.
-    if (process.env.RECORD_HISTORIES) {
-      const dir = path.resolve(__dirname, '../fixtures/histories');
-      mkdirSync(dir, { recursive: true });
-      for (const { workflowId } of collected) {
-        const json = execFileSync(requireBinary('cli'), ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address, '--output', 'json']);
-        writeFileSync(path.join(dir, `${workflowId}.json`), json);
-      }
-    }
   });
 });

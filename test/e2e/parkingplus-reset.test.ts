@@ -3,8 +3,10 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { getJourney, type JourneyView } from '../../src/workflows/messages';
 import { firstWorkflowTask, resetTo, type HistoryEvent } from '../support/reset';
+import { recordHistories } from '../support/histories';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
-import { workflowBundle } from '../support/temporal';
+import { replayOptions } from '../support/temporal';
 
 // An operator may reset any journey to any point (Temporal UI, `temporal workflow reset`), and
 // the reset reapplies the original run's updates (validators refuse those that no longer fit).
@@ -21,6 +23,8 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
+  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 
@@ -91,7 +95,7 @@ describe('Parking+Plus journey reset by an operator (dev server)', () => {
     expect((await view(id)).state).toBe('completed');
     expect(sessionsOf(email)).toHaveLength(1);
 
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), id)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(await replayOptions(), await handle.fetchHistory(), id)).resolves.toBeUndefined();
   });
   test('an active journey reset to its first workflow task adopts its active session and can be finalized', async () => {
     const email = 'reset-active@example.com';
@@ -102,7 +106,7 @@ describe('Parking+Plus journey reset by an operator (dev server)', () => {
     expect({ state: again.state, reference: again.upstream.reference }).toEqual({ state: 'active', reference: session });
     expect((await stack.api(`/v1/journeys/${id}/finalize`, { body: {} })).body.state).toBe('awaiting_payment');
     expect(sessionsOf(email).map((s) => String(s.id))).toEqual([session]);
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), id)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(await replayOptions(), await handle.fetchHistory(), id)).resolves.toBeUndefined();
   });
 
   test('a completed journey reset to its first workflow task finds its session ended and creates none', async () => {
@@ -118,7 +122,7 @@ describe('Parking+Plus journey reset by an operator (dev server)', () => {
     expect({ state: again.state, failure: again.failure }).toEqual({ state: 'completed', failure: undefined });
     expect(await handle.result()).toMatchObject({ state: 'completed', amount: { value: '5.00', currency: 'RON' } });
     expect(sessionsOf(email).map((s) => String(s.id))).toEqual([session]);
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), id)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(await replayOptions(), await handle.fetchHistory(), id)).resolves.toBeUndefined();
   });
   test('a paid journey reset to after its first step reads its session finalized and catches up, creating nothing', async () => {
     const email = 'reset-after-first-step@example.com';
@@ -131,7 +135,7 @@ describe('Parking+Plus journey reset by an operator (dev server)', () => {
     const history = await handle.fetchHistory();
     expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'openParkingPlusSession')).toHaveLength(1); // the kept one
     expect(sessionsOf(email).map((s) => String(s.id))).toEqual([session]);
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, id)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(await replayOptions(), history, id)).resolves.toBeUndefined();
   });
 });
 

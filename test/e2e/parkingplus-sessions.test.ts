@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { startStack, type Stack } from '../support/stack';
 
 // One Parking+Plus session belongs to exactly one journey. Parking+Plus keeps one open session per
@@ -11,6 +12,7 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 

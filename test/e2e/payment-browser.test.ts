@@ -1,17 +1,15 @@
 import { Worker } from '@temporalio/worker';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { requireBinary } from '../../scripts/temporal-binaries';
 import { type Browser } from 'playwright-core';
 import { toMinorUnits } from '../../src/domain/money';
 import { type PaymentView } from '../../src/workflows/messages';
 import { type PaymentInput } from '../../src/workflows/payment-messages';
 import { launchChromium } from '../support/browser';
 import { startPayment } from '../support/payments';
+import { recordHistories } from '../support/histories';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
-import { workflowBundle } from '../support/temporal';
+import { replayOptions } from '../support/temporal';
 
 // A driver's browser on the processors' hosted pages: Debian's Chromium types each sandbox card,
 // submits, and the payment (started as a journey would start it) ends captured or declined with
@@ -27,6 +25,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
+  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 
@@ -119,15 +119,9 @@ describe('hosted payment pages in Chromium', () => {
       expect({ card, inLogs: stack.logs.some((line) => line.includes(card)) }).toEqual({ card, inLogs: false });
       expect({ card, inAnswers: answers.some((a) => a.includes(card)) }).toEqual({ card, inAnswers: false });
     }
-    // the histories replay against the workflow code (RECORD_HISTORIES=1 keeps two as fixtures)
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    // the histories replay against the workflow code
+    for await (const result of Worker.runReplayHistories(await replayOptions(), histories)) {
       expect({ workflowId: result.workflowId, error: result.error?.message }).toEqual({ workflowId: result.workflowId, error: undefined });
-    }
-    if (process.env.RECORD_HISTORIES) {
-      for (const { workflowId } of histories.slice(0, 2)) {
-        const json = execFileSync(requireBinary('cli'), ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address, '--output', 'json']);
-        writeFileSync(path.resolve(__dirname, '../fixtures/histories', `${workflowId}.json`), json);
-      }
     }
 
     // and the processors' books keep masked numbers only

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type PaymentView } from '../../src/workflows/messages';
 import { payOnHostedPage, startPayment } from '../support/payments';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { startStack, type Stack } from '../support/stack';
 
 // "On time" is when the money moved, not when we looked. On the dev server (real time, so the
@@ -14,6 +15,7 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 

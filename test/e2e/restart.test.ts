@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
 
 // `npm start` restarted mid-journey: the Temporal dev server keeps its state in DATA_DIR, and so do
@@ -17,6 +18,7 @@ beforeAll(async () => {
   stack = await startStack({}, { dataDir });
 }, 120_000);
 afterAll(async () => {
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });

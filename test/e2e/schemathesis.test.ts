@@ -1,4 +1,5 @@
 import { FUZZ_STACK_ENV, GATE_CHECKS, formatFigures, formatFindings, passed, runSchemathesis } from '../../scripts/fuzz';
+import { expectNoClearSecrets } from '../support/history-scan';
 import { API_KEY, startStack, type Stack } from '../support/stack';
 
 // schemathesis against /openapi.json on the real stack, at a small count (≈ 150–200 requests): the
@@ -13,6 +14,7 @@ beforeAll(async () => {
   stack = await startStack(FUZZ_STACK_ENV);
 }, 120_000);
 afterAll(async () => {
+  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
   await stack?.stop();
 });
 

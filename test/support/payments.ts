@@ -14,7 +14,7 @@ import { payment } from '../../src/workflows';
 import { type PaymentView } from '../../src/workflows/messages';
 import { openPayment, paymentOrderId, paymentWorkflowId, type PaymentInput } from '../../src/workflows/payment-messages';
 import { epxUrlSettings, freePort } from './stack';
-import { timeSkippingEnv, workflowBundle } from './temporal';
+import { testDataConverter, timeSkippingEnv, workflowBundle } from './temporal';
 
 /** Starts one payment attempt the way a journey (or the API) does: Update-with-Start, first answer = the hosted page. */
 export async function startPayment(client: Client, taskQueue: string, input: PaymentInput): Promise<{ view: PaymentView; workflowId: string }> {
@@ -60,6 +60,7 @@ export async function startPaymentHarness(sims: { mobilPay: MobilPaySandbox; epx
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
     activities: createPaymentActivities({ mobilpay: mobilPayClient(config), epx: epxClient(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
   });
   const running = worker.run();

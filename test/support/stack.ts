@@ -13,7 +13,7 @@ import { createParkingPlusSandbox, type ParkingPlusSandbox } from '../../src/san
 import { startService, type Service } from '../../src/service';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { contractViolations, type RecordedResponse } from './contract';
-import { workflowBundle } from './temporal';
+import { testDataConverter, workflowBundle } from './temporal';
 
 /** The simulator's three EPX hosts (one port, a path each) as the configuration names them. */
 export function epxUrlSettings(origin: string): Record<string, string> {
@@ -49,23 +49,45 @@ export interface Stack {
   stop(): Promise<void>;
   /** Stops the service (worker and API) and the simulators, then starts them again on the same ports (Temporal keeps running). */
   restart(): Promise<void>;
+  /** The dev server's Web UI, when started with `ui: true`. */
+  uiUrl?: string;
 }
 
-type StackOptions = { linkcTransactionValiditySeconds?: number; ectorPaymentWindowSeconds?: number; dataDir?: string };
+type StackOptions = {
+  linkcTransactionValiditySeconds?: number;
+  ectorPaymentWindowSeconds?: number;
+  dataDir?: string;
+  /** More `temporal server start-dev` flags (e.g. --dynamic-config-value). */
+  serverArgs?: string[];
+  /** Start the dev server's Web UI, its codec endpoint the API's /codec (as `npm start` does). */
+  ui?: boolean;
+};
+
+/** The ports of the API and of the Web UI, chosen before the dev server starts when its UI must know the codec endpoint. */
+type Ports = { api: number; ui?: number };
 
 export async function startStack(overrides: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
+  const ports: Ports = { api: await freePort(), ui: options.ui ? await freePort() : undefined };
+  const codecArgs = ports.ui ? ['--ui-codec-endpoint', `http://127.0.0.1:${ports.api}/codec`] : [];
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: requireBinary('cli') }, searchAttributes: JOURNEY_SEARCH_ATTRIBUTES, ui: false },
+    server: {
+      executable: { type: 'existing-path', path: requireBinary('cli') },
+      searchAttributes: JOURNEY_SEARCH_ATTRIBUTES,
+      ui: !!ports.ui,
+      ...(ports.ui && { uiPort: ports.ui }),
+      extraArgs: [...(options.serverArgs ?? []), ...codecArgs],
+    },
+    client: { dataConverter: testDataConverter() }, // the service's own converter (same development key ring)
   });
   try {
-    return await stackOn(env, overrides, options);
+    return await stackOn(env, overrides, options, ports);
   } catch (err) {
     await env.teardown().catch(() => undefined); // a dev server left running would keep Jest from exiting
     throw err;
   }
 }
 
-async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, string>, options: StackOptions): Promise<Stack> {
+async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, string>, options: StackOptions, ports: Ports): Promise<Stack> {
   // With a dataDir the simulators keep their state on disk, and a restart continues from it.
   const { dataDir } = options;
   const simulators = {
@@ -85,7 +107,7 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
   let linkcServer = await listen(linkc.app, 0);
   const ector = simulators.ector();
   let ectorServer = await listen(ector.app, 0);
-  const apiPort = await freePort();
+  const apiPort = ports.api;
   const config = loadConfig({
     NODE_ENV: 'test',
     TEMPORAL_ADDRESS: env.address,
@@ -99,6 +121,7 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
     ECTOR_API_KEY,
     ...(options.ectorPaymentWindowSeconds ? { ECTOR_PAYMENT_WINDOW_SECONDS: String(options.ectorPaymentWindowSeconds) } : {}),
     API_PORT: String(apiPort),
+    ...(ports.ui && { TEMPORAL_UI_PORT: String(ports.ui) }), // the codec endpoint's CORS lets the UI's origin in
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     API_KEYS: `e2e:${API_KEY},other:${OTHER_API_KEY}`,
     JOURNEY_POLL_FIRST_MS: '200',
@@ -132,6 +155,7 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
   const stack: Stack = {
     env,
     config,
+    ...(ports.ui && { uiUrl: `http://127.0.0.1:${ports.ui}` }),
     service,
     parkingPlus,
     parkingPlusServer,

@@ -12,6 +12,7 @@ import { Router, type Request, type Response } from 'express';
 import rateLimit from 'express-rate-limit';
 import { type z } from 'zod';
 import { type Config } from '../../config';
+import { plateSearchKey } from '../../domain/plate-key';
 import { journeyIdFor, ownerOf } from '../../domain/tenants';
 import { journeyStart, JOURNEY_WORKFLOW_TYPES, OPERATORS, processorTerms } from '../../registry';
 import { getAccount } from '../../workflows/account-messages';
@@ -31,9 +32,10 @@ import {
   type PayRequest as PayStep,
   type Provider,
 } from '../../workflows/messages';
+import { JOURNEY_MEMO, type JourneyMemo } from '../../workflows/journey-memo';
 import {
   JourneyDeadline,
-  JourneyPlate,
+  JourneyPlateKey,
   JourneyProvider,
   JourneyReference,
   JourneyState,
@@ -112,7 +114,11 @@ export function journeysRouter({
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       // A journey whose first step failed may be started again with the same key; a finished one may not.
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      typedSearchAttributes: [{ key: JourneyTenant, value: tenant }],
+      // The plate only as its keyed digest: search attributes are never encrypted.
+      typedSearchAttributes: [
+        { key: JourneyTenant, value: tenant },
+        ...(start.plate ? [{ key: JourneyPlateKey, value: plateSearchKey(start.plate, config.PARKFLOW_SECRET_KEY) }] : []),
+      ],
     };
 
     /** A run of this key that failed at its first step before this request came: its answer is stale. */
@@ -171,15 +177,17 @@ export function journeysRouter({
     ];
     if (query.state) clauses.push(`${JourneyState.name} = '${query.state}'`);
     if (query.provider) clauses.push(`${JourneyProvider.name} = '${query.provider}'`);
+    if (query.plate) clauses.push(`${JourneyPlateKey.name} = '${plateSearchKey(query.plate, config.PARKFLOW_SECRET_KEY)}'`);
     const journeys = await calls.read(async () => {
       const found = [];
       for await (const execution of temporal.workflow.list({ query: clauses.join(' AND '), pageSize: query.pageSize })) {
         const attributes = execution.typedSearchAttributes;
+        const summary = execution.memo?.[JOURNEY_MEMO] as JourneyMemo | undefined;
         found.push({
           id: execution.workflowId,
           provider: attributes.get(JourneyProvider) as Provider | undefined,
           state: attributes.get(JourneyState) as JourneyStateName | undefined,
-          plate: attributes.get(JourneyPlate),
+          plate: summary?.plate,
           reference: attributes.get(JourneyReference),
           deadline: attributes.get(JourneyDeadline)?.toISOString(),
           startedAt: execution.startTime.toISOString(),

@@ -83,6 +83,8 @@ export interface LinkcSandbox extends Sandbox {
   paymentRequests: PaymentRequestRecord[];
   settings: { transactionValiditySeconds: number; exitToleranceSeconds: number; tokenLifetimeSeconds: number };
   stats: { authentications: number };
+  /** The bearer tokens issued (token → expiry ms): tests check none reaches a history in clear. */
+  tokens: ReadonlyMap<string, number>;
 }
 
 const PARTNERS = [
@@ -356,5 +358,5 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
   });
   app.get('/__sandbox/ledger', (_req, res) => void res.json({ stays: [...stays.values()], paymentRequests }));
 
-  return { ...sandbox, stays, transactions, paymentRequests, settings, stats };
+  return { ...sandbox, stays, transactions, paymentRequests, settings, stats, tokens };
 }
