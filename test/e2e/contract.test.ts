@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { journeyIdFor } from '../../src/domain/tenants';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { API_KEY, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
+import { endOfSuite } from '../support/end-of-suite';
 
 // The HTTP contract as a backend service and an attacker see it: tenants, idempotency after a
 // failed first step, honest 409/415/503 answers, and every answer as /openapi.json says.
@@ -13,8 +13,7 @@ beforeAll(async () => {
   stack = await startStack({ API_KEYS: `e2e:${API_KEY},e2e:${ROTATED_KEY},other:${OTHER_API_KEY}` });
 }, 120_000);
 afterAll(async () => {
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack); // the clear-secrets scan, then stop
 });
 
 const as = (key: string) => ({ 'x-api-key': key });

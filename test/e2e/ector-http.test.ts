@@ -3,10 +3,9 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { toMinorUnits } from '../../src/domain/money';
 import { payOnHostedPage } from '../support/payments';
-import { recordHistories } from '../support/histories';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { replayOptions } from '../support/temporal';
+import { endOfSuite } from '../support/end-of-suite';
 
 // Whole Ector journeys through HTTP against the dev server, with Ector's payment window set to
 // 30 seconds (in the simulator and in parkflow's configuration), so the expiry path runs for real.
@@ -20,9 +19,7 @@ beforeAll(async () => {
   await eventually(async () => ((await stack.api('/v1/ector/zones')).status === 200 ? true : undefined), 30_000, 'the zone cache');
 }, 120_000);
 afterAll(async () => {
-  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack, { record: true }); // histories for test/replay, the clear-secrets scan, stop
 });
 
 /** A local wall-clock time (no offset), `days` from now: the zone's own time. */

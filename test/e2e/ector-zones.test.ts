@@ -6,10 +6,9 @@ import { TemporalCalls } from '../../src/api/temporal-calls';
 import { ensureSchedules } from '../../src/temporal/schedules';
 import { ECTOR_ZONE_CACHE_ID, ECTOR_ZONES_SCHEDULE_ID, ectorZonesFetched, getEctorZones, type EctorZones } from '../../src/workflows/ector-zone-messages';
 import { ectorZoneCache } from '../../src/workflows/ector-zones';
-import { recordHistories } from '../support/histories';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { ECTOR_API_KEY, eventually, startStack, type Stack } from '../support/stack';
 import { replayOptions } from '../support/temporal';
+import { endOfSuite } from '../support/end-of-suite';
 
 // Ector's zones against the dev server (the time-skipping server has no Schedules): the worker's
 // start creates the daily Schedule and its first run fills the cache workflow from the simulator;
@@ -21,9 +20,7 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
-  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack, { record: true }); // histories for test/replay, the clear-secrets scan, stop
 });
 
 const temporal = () => stack.service.temporal;

@@ -2,10 +2,9 @@ import { type HistoryAndWorkflowId } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { payOnHostedPage } from '../support/payments';
-import { recordHistories } from '../support/histories';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { replayOptions } from '../support/temporal';
+import { endOfSuite } from '../support/end-of-suite';
 
 // A whole LinkC journey through HTTP against the dev server, with the garage's transaction
 // validity window set to 3 seconds in the simulator, so the expiry path runs for real.
@@ -16,9 +15,7 @@ beforeAll(async () => {
   stack = await startStack({}, { linkcTransactionValiditySeconds: 3 });
 }, 120_000);
 afterAll(async () => {
-  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack, { record: true }); // histories for test/replay, the clear-secrets scan, stop
 });
 
 const start = (body: Record<string, unknown>) => stack.api('/v1/journeys', { headers: { 'idempotency-key': randomUUID() }, body: { provider: 'linkc', ...body } });

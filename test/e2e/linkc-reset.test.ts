@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { getPayment, paymentWorkflowId } from '../../src/workflows/payment-messages';
 import { payOnHostedPage } from '../support/payments';
 import { firstWorkflowTask, resetTo, type HistoryEvent } from '../support/reset';
-import { recordHistories } from '../support/histories';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { replayOptions } from '../support/temporal';
+import { endOfSuite } from '../support/end-of-suite';
 
 // An operator may reset any workflow to any point (README, "Operations"). Here: a paid LinkC
 // journey reset to before its pay, with its transaction id still valid and after it lapsed, and
@@ -21,9 +20,7 @@ beforeAll(async () => {
   stack = await startStack({}, { linkcTransactionValiditySeconds: WINDOW_SECONDS });
 }, 120_000);
 afterAll(async () => {
-  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack, { record: true }); // histories for test/replay, the clear-secrets scan, stop
 });
 
 const stateIs = (id: string, state: string) => eventually(async () => ((await stack.api(`/v1/journeys/${id}`)).body.state === state ? true : undefined), 30_000, state);

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { payOnHostedPage } from '../support/payments';
 import { parseSamples, promqlReferences, samplesWith } from '../support/prometheus';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { API_KEY, eventually, startStack, type Stack } from '../support/stack';
+import { endOfSuite } from '../support/end-of-suite';
 
 // GET /metrics after a real LinkC journey (looked up, paid through MobilPay, left the garage) and a
 // look-up of a stay that is not there: every family the dashboard reads, with the labels it reads.
@@ -19,8 +19,7 @@ beforeAll(async () => {
   stack = await startStack({ TEMPORAL_METRICS_BIND, METRICS_TOKEN });
 }, 120_000);
 afterAll(async () => {
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack); // the clear-secrets scan, then stop
 });
 
 const scrape = async () => {

@@ -1,10 +1,9 @@
 import { type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { recordHistories } from '../support/histories';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 import { replayOptions, testDataConverter } from '../support/temporal';
+import { endOfSuite } from '../support/end-of-suite';
 
 let stack: Stack;
 
@@ -12,9 +11,7 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
-  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack, { record: true }); // histories for test/replay, the clear-secrets scan, stop
 });
 
 async function linkDriver(email: string): Promise<string> {
@@ -24,13 +21,15 @@ async function linkDriver(email: string): Promise<string> {
 }
 
 /** Every string in a history, with payload bytes decoded to text. */
+const codec = testDataConverter().payloadCodecs![0]!;
+
 /** Every payload of a history as text, decrypted as an operator at the codec endpoint would read it. */
 async function payloadText(value: unknown): Promise<string> {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
   if (Array.isArray(value)) return (await Promise.all(value.map(payloadText))).join(' ');
   if (value && typeof value === 'object') {
     if ('metadata' in value && 'data' in value) {
-      const [clear] = await testDataConverter().payloadCodecs![0]!.decode([value as Payload]);
+      const [clear] = await codec.decode([value as Payload]);
       return Buffer.from(clear!.data ?? []).toString('utf8');
     }
     return (await Promise.all(Object.values(value).map(payloadText))).join(' ');

@@ -3,10 +3,9 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { getJourney, type JourneyView } from '../../src/workflows/messages';
 import { firstWorkflowTask, resetTo, type HistoryEvent } from '../support/reset';
-import { recordHistories } from '../support/histories';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { replayOptions } from '../support/temporal';
+import { endOfSuite } from '../support/end-of-suite';
 
 // An operator may reset any journey to any point (Temporal UI, `temporal workflow reset`), and
 // the reset reapplies the original run's updates (validators refuse those that no longer fit).
@@ -23,9 +22,7 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
-  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack, { record: true }); // histories for test/replay, the clear-secrets scan, stop
 });
 
 const gate = (sessionId: number | string) => fetch(`${stack.parkingPlusServer.url}/__sandbox/parking_sessions/${sessionId}/gate`, { method: 'POST' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { startStack, type Stack } from '../support/stack';
+import { endOfSuite } from '../support/end-of-suite';
 
 // One Parking+Plus session belongs to exactly one journey. Parking+Plus keeps one open session per
 // driver and has no field for a client reference, so a journey adopts a session only when it
@@ -12,8 +12,7 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack); // the clear-secrets scan, then stop
 });
 
 async function linkDriver(email: string): Promise<string> {

@@ -6,10 +6,9 @@ import { type PaymentView } from '../../src/workflows/messages';
 import { type PaymentInput } from '../../src/workflows/payment-messages';
 import { launchChromium } from '../support/browser';
 import { startPayment } from '../support/payments';
-import { recordHistories } from '../support/histories';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { replayOptions } from '../support/temporal';
+import { endOfSuite } from '../support/end-of-suite';
 
 // A driver's browser on the processors' hosted pages: Debian's Chromium types each sandbox card,
 // submits, and the payment (started as a journey would start it) ends captured or declined with
@@ -25,9 +24,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
-  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack, { record: true }); // histories for test/replay, the clear-secrets scan, stop
 });
 
 const cases: Array<{ method: 'mobilpay' | 'epx'; card: string; status: PaymentView['status']; reason?: string }> = [

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type PaymentView } from '../../src/workflows/messages';
 import { payOnHostedPage, startPayment } from '../support/payments';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { startStack, type Stack } from '../support/stack';
+import { endOfSuite } from '../support/end-of-suite';
 
 // "On time" is when the money moved, not when we looked. On the dev server (real time, so the
 // deadline's look lands a few milliseconds after the deadline, as in production): the IPN is
@@ -15,8 +15,7 @@ beforeAll(async () => {
   stack = await startStack();
 }, 120_000);
 afterAll(async () => {
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack); // the clear-secrets scan, then stop
 });
 
 test.each(['mobilpay', 'epx'] as const)('%s: paid before the deadline, notification lost, found at the deadline → captured, kept', async (method) => {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
+import { endOfSuite } from '../support/end-of-suite';
 
 // `npm start` restarted mid-journey: the Temporal dev server keeps its state in DATA_DIR, and so do
 // the simulators (one JSON file each). Here Temporal keeps running while the service (worker and
@@ -18,8 +18,7 @@ beforeAll(async () => {
   stack = await startStack({}, { dataDir });
 }, 120_000);
 afterAll(async () => {
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack); // the clear-secrets scan, then stop
   rmSync(dataDir, { recursive: true, force: true });
 });
 

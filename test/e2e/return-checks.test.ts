@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { payOnHostedPage } from '../support/payments';
-import { recordHistories } from '../support/histories';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { OTHER_API_KEY, startStack, type Stack } from '../support/stack';
+import { endOfSuite } from '../support/end-of-suite';
 
 // A driver back from a hosted page makes the journey look now: the journey is `paid` within 2 s
 // of the card, with production's poll interval (a first look after 10 s, then doubling). Before,
@@ -17,9 +16,7 @@ beforeAll(async () => {
   stack = await startStack({ JOURNEY_POLL_FIRST_MS: '10000', JOURNEY_POLL_MAX_MS: '600000', EPX_CURRENCY: 'BRL' });
 }, 120_000);
 afterAll(async () => {
-  if (stack) await recordHistories(stack); // RECORD_HISTORIES=1: for test/replay
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack, { record: true }); // histories for test/replay, the clear-secrets scan, stop
 });
 
 const form = (fields: Record<string, string>) => ({

@@ -1,6 +1,6 @@
 import { FUZZ_STACK_ENV, GATE_CHECKS, formatFigures, formatFindings, passed, runSchemathesis } from '../../scripts/fuzz';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { API_KEY, startStack, type Stack } from '../support/stack';
+import { endOfSuite } from '../support/end-of-suite';
 
 // schemathesis against /openapi.json on the real stack, at a small count (≈ 150–200 requests): the
 // examples, fuzzing and stateful phases, deterministic generation, and the gate's checks (no 5xx;
@@ -14,8 +14,7 @@ beforeAll(async () => {
   stack = await startStack(FUZZ_STACK_ENV);
 }, 120_000);
 afterAll(async () => {
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack); // the clear-secrets scan, then stop
 });
 
 test('schemathesis finds no server error and no answer that /openapi.json does not describe', async () => {

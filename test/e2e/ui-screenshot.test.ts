@@ -3,9 +3,9 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { payOnHostedPage } from '../support/payments';
 import { eventually, startStack, type Stack } from '../support/stack';
+import { endOfSuite } from '../support/end-of-suite';
 
 // The operator's view: the dev server's Web UI, its codec endpoint parkflow's /codec. Signed in
 // (the session cookie), the UI decodes a journey's encrypted history and shows its plate and
@@ -27,8 +27,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
-  if (stack) await expectNoClearSecrets(stack, [PLATE]);
-  await stack?.stop();
+  await endOfSuite(stack, { extra: [PLATE] });
 });
 
 /**

@@ -7,8 +7,8 @@ import { FAILURE_CONVERTER_PATH } from '../../src/temporal/data-converter';
 import { createWorker } from '../../src/worker';
 import { cancelJourney, startJourney, type JourneyView } from '../../src/workflows/messages';
 import { recordHistories } from '../support/histories';
-import { expectNoClearSecrets } from '../support/history-scan';
 import { eventually, startStack, type Stack } from '../support/stack';
+import { endOfSuite } from '../support/end-of-suite';
 
 // Worker Versioning on the dev server: journeys started on build 1 finish on build 1 after build 2
 // (whose Parking+Plus journey names its build in the result) is made current; new journeys run on
@@ -41,8 +41,7 @@ afterAll(async () => {
     await build2.running;
     await build2.connection.close();
   }
-  if (stack) await expectNoClearSecrets(stack); // nothing secret or personal in clear in any history (test/support/history-scan.ts)
-  await stack?.stop();
+  await endOfSuite(stack); // the clear-secrets scan, then stop
 });
 
 /** The `temporal` CLI against the test's dev server, as an operator runs it. */
