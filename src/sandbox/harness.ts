@@ -28,29 +28,43 @@ export interface FaultRule {
   latencyMs?: number;
   /** Never answer: the client's timeout must fire. */
   hang?: boolean;
-  /** How many requests the rule applies to (default 1). */
+  /** How many requests the rule applies to (default 1; unlimited while `forMs` runs). */
   times?: number;
+  /** The share of matching requests it hits, 0..1 (default 1: every one). */
+  probability?: number;
+  /** The rule lapses this long after it was added. */
+  forMs?: number;
 }
 
+/** What a fault did to a request, counted by kind. */
+export type FaultKind = 'status' | 'latency' | 'hang';
+
 export class FaultInjector {
-  private rules: Array<FaultRule & { remaining: number }> = [];
+  private rules: Array<FaultRule & { remaining: number; untilMs: number }> = [];
+  /** Faults applied since the simulator started, by kind. */
+  readonly applied: Record<FaultKind, number> = { status: 0, latency: 0, hang: 0 };
+
+  constructor(private readonly random: () => number = Math.random) {}
 
   add(rule: FaultRule): void {
-    this.rules.push({ ...rule, remaining: rule.times ?? 1 });
+    const untilMs = rule.forMs === undefined ? Infinity : Date.now() + rule.forMs;
+    this.rules.push({ ...rule, remaining: rule.times ?? (rule.forMs === undefined ? 1 : Infinity), untilMs });
   }
   clear(): void {
     this.rules = [];
   }
   /** How many injected faults have not been applied yet (0: every rule has hit its requests). */
   pending(): number {
-    return this.rules.reduce((sum, r) => sum + r.remaining, 0);
+    return this.rules.reduce((sum, r) => sum + (r.untilMs > Date.now() ? r.remaining : 0), 0);
   }
   middleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
       if (req.path.startsWith('/__sandbox')) return next();
-      const rule = this.rules.find((r) => r.remaining > 0 && req.path.startsWith(r.path ?? '/'));
-      if (!rule) return next();
+      const now = Date.now();
+      const rule = this.rules.find((r) => r.remaining > 0 && r.untilMs > now && req.path.startsWith(r.path ?? '/'));
+      if (!rule || (rule.probability !== undefined && this.random() >= rule.probability)) return next();
       rule.remaining -= 1;
+      this.applied[rule.hang ? 'hang' : rule.status ? 'status' : 'latency'] += 1;
       if (rule.hang) return; // the socket stays open until the client gives up
       setTimeout(() => {
         if (rule.status) res.status(rule.status).json({ error: 'injected_fault', status: rule.status });
@@ -103,6 +117,7 @@ export function createSandboxApp(reset: () => void, save?: () => void): Sandbox 
     faults.add(req.body as FaultRule);
     res.status(204).end();
   });
+  app.get('/__sandbox/faults', (_req, res) => void res.json({ applied: faults.applied, pending: faults.pending() }));
   app.delete('/__sandbox/faults', (_req, res) => {
     faults.clear();
     res.status(204).end();

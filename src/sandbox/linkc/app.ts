@@ -345,6 +345,11 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     booked(stay, clock.now());
     res.json({ valor_pago: linkcAmount(stay.pagoMinor) });
   });
+  // A token-expiry storm: every bearer token issued so far stops working now.
+  app.post('/__sandbox/tokens/expire', (_req, res) => {
+    for (const token of tokens.keys()) tokens.set(token, clock.now());
+    res.status(204).end();
+  });
   app.post('/__sandbox/settings', (req, res) => {
     Object.assign(
       settings,

@@ -24,6 +24,8 @@ export interface Delivery {
 export class Notifier {
   controls: NotificationControls = { dropNext: 0, duplicateNext: 0, delayMs: 0, hold: false };
   readonly delivered: Delivery[] = [];
+  /** What the controls did to notifications so far (a chaos run's table). */
+  readonly injected = { dropped: 0, duplicated: 0, delayed: 0, reordered: 0 };
   private held: Array<() => Promise<void>> = [];
 
   constructor(
@@ -51,11 +53,16 @@ export class Notifier {
   notify(url: string, payload: unknown, posSignature: string): void {
     if (this.controls.dropNext > 0) {
       this.controls.dropNext -= 1;
+      this.injected.dropped += 1;
       return;
     }
     const body = JSON.stringify(payload);
     const copies = this.controls.duplicateNext > 0 ? 2 : 1;
-    if (copies === 2) this.controls.duplicateNext -= 1;
+    if (copies === 2) {
+      this.controls.duplicateNext -= 1;
+      this.injected.duplicated += 1;
+    }
+    if (!this.controls.hold && this.controls.delayMs > 0) this.injected.delayed += 1;
     for (let i = 0; i < copies; i++) {
       const send = () => this.deliver(url, body, posSignature);
       if (this.controls.hold) this.held.push(send);
@@ -68,6 +75,7 @@ export class Notifier {
     this.controls.hold = false;
     const held = this.held.reverse();
     this.held = [];
+    if (held.length > 1) this.injected.reordered += held.length;
     for (const send of held) await send();
   }
 
