@@ -114,6 +114,16 @@ const BaseConfigSchema = z.object({
   API_READ_DEADLINE_MS: z.coerce.number().int().min(100).default(5_000),
   API_STEP_DEADLINE_MS: z.coerce.number().int().min(100).default(30_000),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  // --- Abuse limits (issue 12): per-tenant quotas, per-address limits where no API key is sent ---
+  /** Journeys one tenant may start a minute (spot hoarding); a replayed request is not counted again. */
+  TENANT_STARTS_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** Pays one tenant may ask a minute (card testing); a replayed request is not counted again. */
+  TENANT_PAYS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Processor notifications per client address a minute: generous, a processor sends again. */
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Requests without a valid API key per client address a minute (docs, codec, return pages, wrong keys). */
+  PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(300),
+  // --- end abuse limits ---
   PARKFLOW_SECRET_KEY: z
     .string()
     .default(DEV_SECRET_KEY)

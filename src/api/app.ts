@@ -1,6 +1,5 @@
 import { type Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import rateLimit from 'express-rate-limit';
 import helmet from 'helmet';
 import { type Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
@@ -12,6 +11,10 @@ import { httpLogging } from '../observability/http-logging';
 import { httpMetrics } from '../observability/http-metrics';
 import { metricsEndpoint } from '../observability/metrics-endpoint';
 import { openApiDocument } from './openapi';
+import { codecPolicy, docsPolicy, PAGE_POLICY } from './content-security';
+import { publicLimit, webhookLimit } from './public-limits';
+import { tenantQuotas } from './quotas';
+import { memoryStores, perMinute, type RateLimitStores } from './rate-limit-store';
 import { HttpProblem, sendProblem } from './problem';
 import { EctorZoneCache } from './ector-zone-cache';
 import { JourneyRefresher } from './journey-refresh';
@@ -31,6 +34,8 @@ export interface ApiDeps {
   parkingPlus: ParkingPlusClient;
   box: SecretBox;
   logger: Logger;
+  /** Where the rate limits and quotas count; unset, in this process's memory (see rate-limit-store.ts). */
+  rateLimitStores?: RateLimitStores;
 }
 
 /** What the routers share: one way to call Temporal, one zone cache, one refresher. */
@@ -38,18 +43,20 @@ export interface RouterDeps extends ApiDeps {
   calls: TemporalCalls;
   zones: EctorZoneCache;
   refresher: JourneyRefresher;
+  limitStores: RateLimitStores;
 }
 
 export function createApp(apiDeps: ApiDeps): express.Express {
   const { config, temporal, logger } = apiDeps;
   const calls = new TemporalCalls(temporal, { readMs: config.API_READ_DEADLINE_MS, stepMs: config.API_STEP_DEADLINE_MS });
   const refresher = new JourneyRefresher(temporal, { deadlineMs: config.API_READ_DEADLINE_MS, logger });
-  const deps: RouterDeps = { ...apiDeps, calls, zones: new EctorZoneCache(temporal, calls), refresher };
+  const limitStores = apiDeps.rateLimitStores ?? memoryStores;
+  const deps: RouterDeps = { ...apiDeps, calls, zones: new EctorZoneCache(temporal, calls), refresher, limitStores };
   const app = express();
   const spec = openApiDocument();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(helmet({ contentSecurityPolicy: false })); // swagger-ui needs inline scripts on /docs
+  app.use(helmet({ contentSecurityPolicy: PAGE_POLICY }));
   app.use(httpLogging(logger), httpMetrics()); // request ids, one line and one count per answer
   app.get('/metrics', metricsEndpoint(config));
 
@@ -62,13 +69,16 @@ export function createApp(apiDeps: ApiDeps): express.Express {
       res.status(503).json({ status: 'not ready', reason: 'Temporal is not reachable' });
     }
   });
+  // Probes above are never limited; from here, whoever sends no valid API key counts per address.
+  app.use(publicLimit(config, limitStores, logger));
   app.get('/openapi.json', (_req, res) => void res.json(spec));
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec));
+  app.use('/docs', docsPolicy(), swaggerUi.serve, swaggerUi.setup(spec));
 
   // The Temporal UI's remote codec: operators only (operator key or session), never a tenant's API key.
-  app.use('/codec', codecRouter(apiDeps));
+  app.use('/codec', codecPolicy(), codecRouter(deps));
 
   // Processor notifications authenticate by signature, not by API key; drivers' browsers come back with none.
+  app.use('/v1/webhooks', webhookLimit(config, limitStores, logger));
   app.use('/v1', webhooksRouter(deps), returnsRouter(deps));
 
   app.use('/v1', (req: Request, res: Response, next: NextFunction) => {
@@ -77,24 +87,18 @@ export function createApp(apiDeps: ApiDeps): express.Express {
     res.locals.tenant = tenant;
     next();
   });
+  const limit = config.API_RATE_LIMIT_PER_MINUTE;
   app.use(
     '/v1',
-    rateLimit({
-      windowMs: 60_000,
-      limit: config.API_RATE_LIMIT_PER_MINUTE,
-      keyGenerator: (_req, res) => res.locals.tenant as string,
-      handler: (_req, res) =>
-        sendProblem(
-          res,
-          new HttpProblem(
-            429,
-            'Too many requests',
-            `at most ${config.API_RATE_LIMIT_PER_MINUTE} requests a minute`,
-            undefined,
-            undefined,
-            60,
-          ),
-        ),
+    perMinute({
+      name: 'api',
+      limit,
+      stores: limitStores,
+      logger,
+      headers: true,
+      key: (_req, res) => res.locals.tenant as string,
+      refuse: (_req, res, retryAfter) =>
+        sendProblem(res, new HttpProblem(429, 'Too many requests', `at most ${limit} requests a minute`, undefined, undefined, retryAfter)),
     }),
   );
   app.use('/v1', (req: Request, _res: Response, next: NextFunction) => {
@@ -107,6 +111,9 @@ export function createApp(apiDeps: ApiDeps): express.Express {
     next();
   });
   app.use('/v1', express.json({ limit: '64kb', type: JSON_TYPES }));
+  const quotas = tenantQuotas(config, limitStores, logger); // what costs a spot or a card attempt
+  app.post('/v1/journeys', quotas.starts);
+  app.post('/v1/journeys/:id/pay', quotas.pays);
   app.use('/v1', accountsRouter(deps), journeysRouter(deps), ectorRouter(deps));
 
   // A route that exists with other methods: 405 naming them (OPTIONS answers them).

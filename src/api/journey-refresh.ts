@@ -1,7 +1,8 @@
 import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { type Logger } from 'pino';
-import { REFRESH_FLOOR_MS, refreshJourney, type RefreshRequest } from '../workflows/messages';
+import { REFRESH_FLOOR_MS, refreshJourney, TERMINAL_STATES, type JourneyStateName, type RefreshRequest } from '../workflows/messages';
 import { paymentNotified, paymentWorkflowId } from '../workflows/payment-messages';
+import { JourneyState } from '../workflows/search-attributes';
 
 // "Check now" for a journey: a driver's browser back from a hosted page, or a backend asking.
 // Only hints are sent — the journey and its payment workflow read the upstreams' records — so a
@@ -83,4 +84,20 @@ export function workflowExists(handle: WorkflowHandle): Promise<boolean> {
     () => true,
     (err: unknown) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err)),
   );
+}
+
+/**
+ * Whether a journey has ended, for a backend's refresh: its state is terminal from the step that
+ * ended it, a moment before its run closes (and a coalesced refresh would not look at all).
+ * Describe reads the run's own search attributes, current as soon as a step has answered.
+ */
+export async function journeyEnded(handle: WorkflowHandle): Promise<RefreshOutcome | undefined> {
+  try {
+    const run = await handle.describe();
+    const state = run.typedSearchAttributes.get(JourneyState) as JourneyStateName | undefined;
+    return run.status.name !== 'RUNNING' || (state !== undefined && TERMINAL_STATES.includes(state)) ? 'ended' : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'unknown-journey';
+    throw err;
+  }
 }

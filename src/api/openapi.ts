@@ -225,6 +225,11 @@ export function openApiDocument() {
         'Signature invalid, stale or tampered: nothing signalled',
       ),
       413: json(Problem, 'Body larger than 64 kB'),
+      429: json(
+        z.object({ errorType: z.literal(1), errorCode: z.number(), errorMessage: z.string() }),
+        'Too many notifications from this address (WEBHOOK_RATE_LIMIT_PER_MINUTE): NETOPIA sends again',
+        { headers: retryAfter },
+      ),
       503: json(
         z.object({ errorType: z.literal(1), errorCode: z.number(), errorMessage: z.string() }),
         'Temporarily unavailable: NETOPIA sends again',
@@ -259,6 +264,7 @@ export function openApiDocument() {
     responses: {
       200: html('Landing page: approved or declined when signed, "payment sent" when not'),
       401: html('A signature present but wrong or stale, or another order’s result: nothing signalled'),
+      429: { ...html('Too many redirects from this address: the journey reads EPX itself'), headers: retryAfter },
       503: html('Result verified but not delivered yet: the journey reads the processor itself'),
     },
   });
@@ -268,7 +274,7 @@ export function openApiDocument() {
     operationId: 'paymentReturn',
     summary: "Where MobilPay's hosted page sends the driver back: the journey and its payment look now (a landing page)",
     request: { query: z.object({ orderId: z.string().optional() }) },
-    responses: { 200: html('Landing page'), 429: html('Too many returns from this address') },
+    responses: { 200: html('Landing page'), 429: { ...html('Too many returns from this address'), headers: retryAfter } },
   });
   registry.registerPath({
     method: 'get',
@@ -276,7 +282,7 @@ export function openApiDocument() {
     operationId: 'parkingPlusReturn',
     summary: "Parking+Plus's return_url: its pay page sends the driver back with the order's id; the journey looks now",
     request: { params: z.object({ journeyId: z.string() }), query: z.object({ id: z.string().optional() }) },
-    responses: { 200: html('Landing page'), 429: html('Too many returns from this address') },
+    responses: { 200: html('Landing page'), 429: { ...html('Too many returns from this address'), headers: retryAfter } },
   });
   registry.registerPath({
     method: 'get',
@@ -328,7 +334,7 @@ export function openApiDocument() {
     path: '/openapi.json',
     operationId: 'openapi',
     summary: 'This document',
-    responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1') },
+    responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1'), ...problems(429) },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

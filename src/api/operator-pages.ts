@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { escapeHtml } from '../domain/html';
 
 // The few pages an operator's browser sees at /codec: sign in, signed in, signed out. No script.
 
 const STYLE = 'body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}input{width:100%;padding:.5rem}';
+/** The CSP source that allows the inline stylesheet above, and nothing else inline. */
+export const OPERATOR_STYLE_SOURCE = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 function page(title: string, body: string): string {
   const head = `<meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style>`;

@@ -80,6 +80,24 @@ export interface Sandbox {
   faults: FaultInjector;
 }
 
+// --- The hosted pages' Content-Security-Policy (issue 12) ---
+// Their own scripts and styles only (no inline script), never framed, forms posted to themselves;
+// a page whose form goes back to the merchant (or is redirected there after posting) names that
+// origin too: form-action also governs the redirect after a form's POST.
+
+export function hostedPagePolicy(formTargets: ReadonlyArray<string | undefined> = []): string {
+  const origins = formTargets.flatMap((url) => (url && /^https?:/.test(url) && URL.canParse(url) ? [new URL(url).origin] : []));
+  const formAction = ["'self'", ...new Set(origins)].join(' ');
+  const directives = ["default-src 'self'", "script-src 'self'", "script-src-attr 'none'", "style-src 'self'", "img-src 'self' data:"];
+  return [...directives, "object-src 'none'", "base-uri 'none'", `form-action ${formAction}`, "frame-ancestors 'none'"].join('; ');
+}
+
+/** Lets this answer's page post its form to these URLs' origins (or be redirected there after posting). */
+export function allowFormTargets(res: Response, ...urls: Array<string | undefined>): void {
+  res.set('Content-Security-Policy', hostedPagePolicy(urls));
+}
+// --- end Content-Security-Policy ---
+
 /**
  * An Express app with JSON/form parsing, fault injection and the shared /__sandbox controls.
  * `save` (a simulator that keeps its state on disk) runs before every answer leaves, so what a
@@ -90,6 +108,10 @@ export function createSandboxApp(reset: () => void, save?: () => void): Sandbox 
   const clock = new SandboxClock();
   const faults = new FaultInjector();
   app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.set('Content-Security-Policy', hostedPagePolicy());
+    next();
+  });
   if (save) {
     app.use((_req, res, next) => {
       const end = res.end.bind(res) as (...args: unknown[]) => Response;

@@ -127,6 +127,11 @@ async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, s
     JOURNEY_POLL_FIRST_MS: '200',
     JOURNEY_POLL_MAX_MS: '1000',
     UPSTREAM_TIMEOUT_MS: '3000',
+    // Suites start many journeys and load pages from one address: quotas out of the way (test/abuse.test.ts proves them).
+    TENANT_STARTS_PER_MINUTE: '100000',
+    TENANT_PAYS_PER_MINUTE: '100000',
+    PUBLIC_RATE_LIMIT_PER_MINUTE: '100000',
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: '100000',
     ...overrides,
   });
   const logs: string[] = [];

@@ -8,6 +8,7 @@ import { createDataConverter } from '../../temporal/data-converter';
 import { signedInPage, signedOutPage, signInPage } from '../operator-pages';
 import { OperatorKeys, SESSION_COOKIE, SESSION_HOURS } from '../operator-session';
 import { HttpProblem, parseInput, sendProblem } from '../problem';
+import { memoryStores, type RateLimitStores, retryAfterOf } from '../rate-limit-store';
 
 // The remote codec the Temporal Web UI (and `temporal --codec-endpoint`) calls to show clear
 // payloads: POST /codec/decode and /codec/encode with {payloads: [{metadata, data}]}, bytes as
@@ -24,9 +25,10 @@ type JsonPayload = z.infer<typeof CodecRequest>['payloads'][number];
 export interface CodecDeps {
   config: Config;
   logger: Logger;
+  limitStores?: RateLimitStores;
 }
 
-export function codecRouter({ config, logger }: CodecDeps): Router {
+export function codecRouter({ config, logger, limitStores = memoryStores }: CodecDeps): Router {
   const codecs = createDataConverter(config).payloadCodecs ?? [];
   const operators = new OperatorKeys(config.PARKFLOW_OPERATOR_KEYS, config.PARKFLOW_SECRET_KEY);
   const origins = new Set(uiOrigins(config));
@@ -50,11 +52,7 @@ export function codecRouter({ config, logger }: CodecDeps): Router {
     next();
   });
 
-  const authorised = (req: Request): boolean => {
-    const bearer = /^Bearer (.+)$/i.exec(req.get('Authorization') ?? '')?.[1];
-    if (bearer !== undefined) return operators.isOperatorKey(bearer.trim());
-    return operators.verify(cookie(req, SESSION_COOKIE)) !== undefined;
-  };
+  const authorised = (req: Request): boolean => isOperator(operators, req);
 
   const codecRoute = (transform: (payloads: Payload[]) => Promise<Payload[]>) => async (req: Request, res: Response) => {
     if (!authorised(req)) {
@@ -99,8 +97,12 @@ export function codecRouter({ config, logger }: CodecDeps): Router {
     rateLimit({
       windowMs: 60_000,
       limit: 10,
-      handler: (_req, res) =>
-        sendProblem(res, new HttpProblem(429, 'Too many requests', 'at most 10 sign-ins a minute', undefined, undefined, 60)),
+      store: limitStores('codec-sign-in'),
+      handler: (req, res) =>
+        sendProblem(
+          res,
+          new HttpProblem(429, 'Too many requests', 'at most 10 sign-ins a minute', undefined, undefined, retryAfterOf(req)),
+        ),
     }),
     express.urlencoded({ extended: false, limit: '4kb' }),
     (req, res) => {
@@ -126,6 +128,13 @@ export function codecRouter({ config, logger }: CodecDeps): Router {
     res.type('html').send(signedOutPage());
   });
   return router;
+}
+
+/** A bearer operator key, or a valid session cookie. */
+export function isOperator(operators: OperatorKeys, req: Request): boolean {
+  const bearer = /^Bearer (.+)$/i.exec(req.get('Authorization') ?? '')?.[1];
+  if (bearer !== undefined) return operators.isOperatorKey(bearer.trim());
+  return operators.verify(cookie(req, SESSION_COOKIE)) !== undefined;
 }
 
 async function pipe(

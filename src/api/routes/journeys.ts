@@ -42,10 +42,11 @@ import {
   JourneyTenant,
 } from '../../workflows/search-attributes';
 import { type EctorZoneCache } from '../ector-zone-cache';
-import { type JourneyRefresher, workflowExists } from '../journey-refresh';
+import { journeyEnded, type JourneyRefresher, workflowExists } from '../journey-refresh';
 import { canonicalJson, InFlight, sha256 } from '../idempotency';
 import { prepareJourneyRequest } from '../journey-requests';
 import { HttpProblem, parseInput, sendProblem } from '../problem';
+import { type RateLimitStores, retryAfterOf } from '../rate-limit-store';
 import { respond } from '../respond';
 import { CreateJourneyRequest, IdempotencyKey, Journey, JourneyList, ListJourneysQuery, RefreshAnswer, STEP_SCHEMAS } from '../schemas';
 import { type TemporalCalls } from '../temporal-calls';
@@ -71,12 +72,14 @@ export function journeysRouter({
   calls,
   zones,
   refresher,
+  limitStores,
 }: {
   temporal: Client;
   config: Config;
   calls: TemporalCalls;
   zones: EctorZoneCache;
   refresher: JourneyRefresher;
+  limitStores: RateLimitStores;
 }): Router {
   const router = Router();
   const inFlight = new InFlight();
@@ -231,16 +234,26 @@ export function journeysRouter({
     rateLimit({
       windowMs: 60_000,
       limit: REFRESHES_PER_MINUTE,
+      store: limitStores('refreshes'),
       keyGenerator: (req, res) => `${res.locals.tenant as string}:${String(req.params.id)}`,
-      handler: (_req, res) =>
+      handler: (req, res) =>
         sendProblem(
           res,
-          new HttpProblem(429, 'Too many refreshes', `at most ${REFRESHES_PER_MINUTE} a minute per journey`, undefined, undefined, 60),
+          new HttpProblem(
+            429,
+            'Too many refreshes',
+            `at most ${REFRESHES_PER_MINUTE} a minute per journey`,
+            undefined,
+            undefined,
+            retryAfterOf(req),
+          ),
         ),
     }),
     async (req, res) => {
       const handle = handleFor(req, res);
-      const outcome = await calls.read(() => refresher.refresh(handle.workflowId, { source: 'backend' }));
+      const outcome = await calls.read(
+        async () => (await journeyEnded(handle)) ?? refresher.refresh(handle.workflowId, { source: 'backend' }),
+      );
       if (outcome === 'unknown-journey') throw unknownJourney();
       if (outcome === 'ended')
         throw new HttpProblem(409, 'The journey has ended', 'a finished journey has nothing to look at', undefined, 'journey-ended');

@@ -3,6 +3,7 @@ import rateLimit from 'express-rate-limit';
 import { ownerOf } from '../../domain/tenants';
 import { journeyOfOrder, type JourneyRefresher } from '../journey-refresh';
 import { landingPage, paymentSentPage } from '../landing-page';
+import { type RateLimitStores, retryAfterOf } from '../rate-limit-store';
 
 // Where hosted payment pages send the driver's browser back. No API key (it is the driver's
 // browser): each return only asks the journey to look now, so a forged or repeated one changes
@@ -11,15 +12,20 @@ import { landingPage, paymentSentPage } from '../landing-page';
 /** Returns a browser may make per minute (per address): far above a driver's, far below a flood. */
 const RETURNS_PER_MINUTE = 120;
 
-export function returnsRouter({ refresher }: { refresher: JourneyRefresher }): Router {
+export function returnsRouter({ refresher, limitStores }: { refresher: JourneyRefresher; limitStores: RateLimitStores }): Router {
   const router = Router();
   router.use(
     ['/payments/return', '/returns'],
     rateLimit({
       windowMs: 60_000,
       limit: RETURNS_PER_MINUTE,
-      handler: (_req, res) =>
-        void res.status(429).set('Retry-After', '60').type('html').send(landingPage('Too many requests', 'Try again in a minute.')),
+      store: limitStores('returns'),
+      handler: (req, res) =>
+        void res
+          .status(429)
+          .set('Retry-After', String(retryAfterOf(req)))
+          .type('html')
+          .send(landingPage('Too many requests', 'Try again in a minute.')),
     }),
   );
 

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { type Request, type Response } from 'express';
 import { escapeHtml } from '../../domain/html';
 import { fromMinorUnits, toMinorUnits } from '../../domain/money';
-import { createSandboxApp, type Sandbox } from '../harness';
+import { allowFormTargets, createSandboxApp, type Sandbox } from '../harness';
 import { Ledger, type LedgerEntry } from '../ledger';
 import { StateFile } from '../state-file';
 import { fieldErrors } from './card-fields';
@@ -30,6 +30,9 @@ import { fieldErrors } from './card-fields';
 // - nothing deduplicates TRAN_NBR (none is documented): a second key exchange for the same
 //   TRAN_NBR gets a new TAC and the first stays valid; paying both makes two sales, both approved.
 // The key exchange carries no currency: EPX books in the merchant account's (option `currency`).
+
+/** The script that submits the redirect's form (served under Browser Post). */
+const AUTO_SUBMIT = 'auto-submit.js';
 
 /** Where each EPX host lives on the simulator's one port. */
 export const EPX_PATHS = { keyExchange: '/keyexchange', browserPost: '/browserpost', serverPost: '/serverpost' } as const;
@@ -289,12 +292,17 @@ ${[
         .status(400)
         .type('html')
         .send(`<h1 id="result">Payment refused: ${escapeHtml(BP_TEXT[result.error] ?? '')} (${result.error})</h1>`);
-    // Post-redirect: the browser carries the result (field errors included) to the merchant.
-    res.type('html').send(`<!doctype html><html><body onload="document.forms[0].submit()">
+    // Post-redirect: the browser carries the result (field errors included) to the merchant, by a
+    // form its script file submits (no inline script under the CSP), relative to this page's URL.
+    const script = req.path.endsWith('/') ? AUTO_SUBMIT : `${EPX_PATHS.browserPost.split('/').pop()}/${AUTO_SUBMIT}`;
+    allowFormTargets(res, result.redirectUrl);
+    res.type('html').send(`<!doctype html><html><body>
 <form method="post" action="${escapeHtml(result.redirectUrl)}">${Object.entries(result.fields)
       .map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`)
-      .join('')}<noscript><button type="submit">Continue</button></noscript></form></body></html>`);
+      .join('')}<noscript><button type="submit">Continue</button></noscript></form>
+<script src="${script}"></script></body></html>`);
   });
+  app.get(`${EPX_PATHS.browserPost}/${AUTO_SUBMIT}`, (_req, res) => void res.type('text/javascript').send('document.forms[0].submit();\n'));
 
   // Server Post: refund (CCE9) or void (CCEX) of an approved sale, by its AUTH_GUID.
   app.post(EPX_PATHS.serverPost, (req, res) => {

@@ -1,6 +1,6 @@
 import { type NextFunction, type Request, type Response } from 'express';
 import { fromMinorUnits } from '../../domain/money';
-import { createSandboxApp, isoUtc, type Sandbox } from '../harness';
+import { allowFormTargets, createSandboxApp, isoUtc, type Sandbox } from '../harness';
 import { StateFile } from '../state-file';
 import { ParkingPlusWorld, SMART_KEY_TRIES, type Driver, type ParkingPlusWorldState, type ParkingSession } from './model';
 import { decodeReturnUrl, judgeCard, payPage, resultPage, returnTarget } from './pay-page';
@@ -219,6 +219,7 @@ export function createParkingPlusSandbox(options: ParkingPlusSandboxOptions = {}
     if (decodeReturnUrl(req.query.return_url) === null) return void badReturnUrl(res);
     const session = world.sessions.get(order.sessionId)!;
     const returnUrl = typeof req.query.return_url === 'string' ? req.query.return_url : undefined;
+    allowFormTargets(res, decodeReturnUrl(returnUrl) ?? undefined); // the form's POST is redirected there
     res.type('html').send(payPage(order, world.parkings.get(session.parkingId)!.name, returnUrl));
   });
   app.post('/api/payment/pay/:orderId', (req, res) => {
