@@ -132,3 +132,25 @@ describe('EPX redirect (RESP_MAC, assumed HMAC-SHA256 with the merchant key)', (
     expect(signalled).toEqual([]);
   });
 });
+
+describe('Temporal unavailable while a notification arrives (a chaos run found the 503 without Retry-After)', () => {
+  const down = {
+    workflow: { getHandle: () => ({ signal: async () => Promise.reject(new Error('14 UNAVAILABLE: Connection refused')) }) },
+    withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
+  } as unknown as Client;
+  const downApp = createApp({ config, temporal: down, logger: createLogger('silent'), box: new SecretBox(config.PARKFLOW_SECRET_KEY), parkingPlus: new ParkingPlusClient({ baseUrl: 'http://127.0.0.1:9', clientAppId: 'x', clientSecret: 'y', timeoutMs: 100 }) }) as unknown as Server;
+
+  test('MobilPay: 503 errorType 1 (NETOPIA sends again) with Retry-After', async () => {
+    const body = JSON.stringify({ order: { orderID: 'journey-down.1' }, payment: { ntpID: 'n1', status: 3, amount: 1, currency: 'RON' } });
+    const token = new Notifier(SANDBOX_NETOPIA_PRIVATE_KEY, () => Date.now()).signature(body, config.MOBILPAY_POS_SIGNATURE);
+    const res = await request(downApp).post('/v1/webhooks/mobilpay').set('content-type', 'application/json').set('Verification-token', token).send(body);
+    expect({ status: res.status, errorType: res.body.errorType, retryAfter: res.headers['retry-after'] }).toEqual({ status: 503, errorType: 1, retryAfter: '2' });
+  });
+
+  test('EPX return: 503 with Retry-After (the driver\'s browser may reload)', async () => {
+    const f: Record<string, string> = { AUTH_RESP: '00', AUTH_GUID: 'g1', AUTH_AMOUNT: '1.00', TRAN_NBR: '1', USER_DATA_1: 'journey-down.2', RESP_TIMESTAMP: String(Math.floor(Date.now() / 1000)) };
+    f.RESP_MAC = signRedirect(f, config.EPX_MAC);
+    const res = await request(downApp).post('/v1/webhooks/epx?orderId=journey-down.2').type('form').send(f);
+    expect({ status: res.status, retryAfter: res.headers['retry-after'] }).toEqual({ status: 503, retryAfter: '2' });
+  });
+});

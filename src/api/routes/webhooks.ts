@@ -5,6 +5,7 @@ import { epxRedirectOutcome, RedirectRejected, verifyEpxRedirect } from '../../a
 import { IpnRejected, verifyNetopiaIpn } from '../../activities/mobilpay/ipn';
 import { type Config } from '../../config';
 import { journeyOfOrder, type JourneyRefresher } from '../journey-refresh';
+import { RETRY_AFTER_SECONDS } from '../temporal-errors';
 import { landingPage, paymentSentPage } from '../landing-page';
 import { paymentNotified, paymentWorkflowId } from '../../workflows/payment-messages';
 
@@ -59,7 +60,10 @@ export function webhooksRouter({
     logger.info({ processor: 'mobilpay', orderId, delivery }, 'notification received');
     // Netopia's reply format: errorType 0 accepted, 1 temporary (it sends again), 2 permanent.
     if (delivery === 'unavailable')
-      return void res.status(503).json({ errorType: 1, errorCode: 503, errorMessage: 'temporarily unavailable, send again' });
+      return void res
+        .status(503)
+        .set('Retry-After', String(RETRY_AFTER_SECONDS))
+        .json({ errorType: 1, errorCode: 503, errorMessage: 'temporarily unavailable, send again' });
     res.json({ errorType: 0, errorCode: null, errorMessage: '' });
   });
 
@@ -90,6 +94,7 @@ export function webhooksRouter({
     await refresher.hint(journeyOfOrder(orderId), { source: 'return' }); // the driver is back: the journey looks now too
     logger.info({ processor: 'epx', orderId, delivery, signed }, 'notification received');
     const outcome = epxRedirectOutcome(fields);
+    if (delivery === 'unavailable') res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     res
       .status(delivery === 'unavailable' ? 503 : 200)
       .type('html')

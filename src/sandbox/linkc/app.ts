@@ -361,7 +361,11 @@ export function createLinkcSandbox(options: LinkcSandboxOptions = {}): LinkcSand
     );
     res.json(settings);
   });
-  app.get('/__sandbox/ledger', (_req, res) => void res.json({ stays: [...stays.values()], paymentRequests }));
+  // What LinkC booked from each registration: a used transaction paid its devidoMinor (a chaos run's reconciliation).
+  app.get(
+    '/__sandbox/ledger',
+    (_req, res) => void res.json({ stays: [...stays.values()], paymentRequests, transactions: [...transactions.values()] }),
+  );
 
   return { ...sandbox, stays, transactions, paymentRequests, settings, stats, tokens };
 }

@@ -266,7 +266,7 @@ export function createMobilPaySandbox(options: MobilPaySandboxOptions = {}): Mob
     res.status(204).end();
   });
   app.get('/__sandbox/notifications', (_req, res) => void res.json(notifier.delivered));
-  app.get('/__sandbox/notifications/injected', (_req, res) => void res.json(notifier.injected));
+  app.get('/__sandbox/notifications/injected', (_req, res) => void res.json({ ...notifier.injected, held: notifier.heldCount }));
   app.post('/__sandbox/orders/:orderID/pay', (req, res) => {
     const order = orders.get(req.params.orderID);
     if (!order) return void res.status(404).json({ error: 'not_found' });

@@ -70,6 +70,11 @@ export class Notifier {
     }
   }
 
+  /** Notifications held now, waiting for release(). */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
   /** Delivers held notifications, newest first (out of order). */
   async release(): Promise<void> {
     this.controls.hold = false;
