@@ -45,7 +45,8 @@ async function main(): Promise<number> {
     seed: option('seed') ?? String(Date.now()),
     runDir,
     maxMinutes: positive('max-minutes', defaults.maxMinutes),
-    historyBudget: { events: positive('history-events', 2000), bytes: positive('history-bytes', 2 * 1024 * 1024) },
+    // Per run: a journey continues as new at 5,000 events; Temporal itself warns at 10,240 events or 10 MB.
+    historyBudget: { events: positive('history-events', 6000), bytes: positive('history-bytes', 4 * 1024 * 1024) },
     onProgress: (line) => console.log(`chaos: ${line}`),
   };
   if (!flag('no-build')) {

@@ -97,6 +97,8 @@ class JourneyDriver {
   private readonly submitted = new Map<string, number>();
   private method: Processor;
   private askedToPay = false;
+  /** Since when the journey has been awaiting payment with its last payment captured. */
+  private capturedSince?: number;
   private lastHintAt = 0;
   private lastRelinkAt = 0;
   private gate = { entered: false, left: false };
@@ -377,6 +379,15 @@ class JourneyDriver {
       const submittedAt = this.submitted.get(pageKey(payment));
       if (submittedAt === undefined || Date.now() - submittedAt > RESUBMIT_AFTER_MS) await this.submit(payment);
     }
+    if (payment.status === 'captured') {
+      // Still awaiting payment well after a capture: the amount grew meanwhile (LinkC's tariff runs on), or
+      // the journey is registering what it holds. /pay again: the difference's page, or a 409 while it registers.
+      this.capturedSince ??= Date.now();
+      if (Date.now() - this.capturedSince > RESUBMIT_AFTER_MS) {
+        this.capturedSince = undefined;
+        return (await this.openPayment()) ? 'acted' : 'wait';
+      }
+    } else this.capturedSince = undefined;
     return 'wait'; // paid: the journey hears of it from the processor (or reads it), then registers it upstream
   }
 

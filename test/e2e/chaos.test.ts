@@ -24,7 +24,7 @@ beforeAll(async () => {
     seed: 'npm-test',
     runDir,
     maxMinutes: 6,
-    historyBudget: { events: 2000, bytes: 2 * 1024 * 1024 },
+    historyBudget: { events: 6000, bytes: 4 * 1024 * 1024 }, // a journey continues as new at 5,000 events
   });
 }, 600_000);
 afterAll(() => {
