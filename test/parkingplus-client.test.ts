@@ -179,10 +179,11 @@ describe('openParkingPlusSession: a Parking+Plus session belongs to exactly one 
     const heartbeats: unknown[] = [];
     first.on('heartbeat', (details: unknown) => heartbeats.push(details));
     const created = await open(first, tokens);
-    expect(heartbeats).toEqual([{ sessionId: (created as { sessionId: number }).sessionId }]);
+    const creatingSince = (heartbeats[0] as { creatingSince: string }).creatingSince;
+    expect(heartbeats).toEqual([{ creatingSince }, { creatingSince, sessionId: (created as { sessionId: number }).sessionId }]);
 
     // The answer was lost (the worker crashed): the next attempt carries the recorded id.
-    const retried = await open(new MockActivityEnvironment({ attempt: 2, heartbeatDetails: heartbeats[0] }), tokens);
+    const retried = await open(new MockActivityEnvironment({ attempt: 2, heartbeatDetails: heartbeats[1] }), tokens);
     expect(retried).toMatchObject({ sessionId: (created as { sessionId: number }).sessionId, state: 'entering' });
     expect(sandbox.world.sessions.size).toBe(1);
 
@@ -190,6 +191,39 @@ describe('openParkingPlusSession: a Parking+Plus session belongs to exactly one 
     await refusal(open(new MockActivityEnvironment(), tokens));
     await refusal(open(new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { sessionId: 424242 } }), tokens));
     expect(sandbox.world.sessions.size).toBe(1);
+  });
+
+  test('a create answered too late (the session opened after our timeout) is adopted by the next attempt, not refused as another\'s', async () => {
+    // A chaos run lost a journey this way: attempt 1 timed out while Parking+Plus still opened the session; attempt 3 saw it and refused it (422).
+    const { tokens } = await linkedDriver();
+    sandbox.faults.add({ method: 'POST', path: '/api/car_driver/parking_sessions', latencyMs: 2300 }); // the client gives up at 2 s
+    const first = new MockActivityEnvironment();
+    const heartbeats: unknown[] = [];
+    first.on('heartbeat', (details: unknown) => heartbeats.push(details));
+    await expect(open(first, tokens)).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 500)); // Parking+Plus opens it after all
+    expect(sandbox.world.sessions.size).toBe(1);
+    const opened = [...sandbox.world.sessions.keys()][0];
+    const retried = await open(new MockActivityEnvironment({ attempt: 2, heartbeatDetails: heartbeats.at(-1) }), tokens);
+    expect(retried).toMatchObject({ sessionId: opened, state: 'entering' });
+    expect(sandbox.world.sessions.size).toBe(1);
+  });
+
+  test('after an unanswered create, a session at another parking or past its entrance stays another\'s', async () => {
+    const { tokens } = await linkedDriver();
+    const unanswered = () => new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { creatingSince: new Date().toISOString() } });
+    // The driver opened one at parking 188 meanwhile (in the app): the journey at 187 does not take it.
+    const activities = createParkingPlusActivities({ client, tokensFor: () => tokens, box, sessionBeforeReset: async () => undefined });
+    const elsewhere = (await new MockActivityEnvironment().run(activities.openParkingPlusSession, {
+      accountId: 'account-1',
+      securedParkingId: 188,
+      journeyStartedAt: new Date().toISOString(),
+    })) as { sessionId: number };
+    await refusal(open(unanswered(), tokens));
+    // At 187 but the car is already in: not a session our create just opened.
+    await fetch(`${server.url}/__sandbox/parking_sessions/${elsewhere.sessionId}/gate`, { method: 'POST' });
+    sandbox.world.sessions.get(elsewhere.sessionId)!.parkingId = 187;
+    await refusal(open(unanswered(), tokens));
   });
 
   test('a run an operator reset adopts only the session its journey recorded before the reset', async () => {

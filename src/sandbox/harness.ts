@@ -22,6 +22,8 @@ export class SandboxClock {
 export interface FaultRule {
   /** Applies to requests whose path starts with this (default: every upstream path). */
   path?: string;
+  /** Applies to this method only (default: any). */
+  method?: string;
   /** Answer with this status instead of serving the request. */
   status?: number;
   /** Delay before serving (or before the injected status). */
@@ -61,7 +63,9 @@ export class FaultInjector {
     return (req: Request, res: Response, next: NextFunction): void => {
       if (req.path.startsWith('/__sandbox')) return next();
       const now = Date.now();
-      const rule = this.rules.find((r) => r.remaining > 0 && r.untilMs > now && req.path.startsWith(r.path ?? '/'));
+      const rule = this.rules.find(
+        (r) => r.remaining > 0 && r.untilMs > now && req.path.startsWith(r.path ?? '/') && (r.method ?? req.method) === req.method,
+      );
       if (!rule || (rule.probability !== undefined && this.random() >= rule.probability)) return next();
       rule.remaining -= 1;
       this.applied[rule.hang ? 'hang' : rule.status ? 'status' : 'latency'] += 1;

@@ -4,7 +4,7 @@ import { FailureType } from '../../domain/failures';
 import { type SecretBox } from '../../domain/sealed';
 import { type SealedTokens } from '../../workflows/account-messages';
 import { type ParkingPlusClient, type PaymentOutcome, type TokenSet } from './client';
-import { type SessionTransaction } from './schemas';
+import { type CurrentSession, type SessionTransaction } from './schemas';
 import {
   endedSnapshot,
   finalizedSnapshot,
@@ -33,9 +33,26 @@ export function parkingPlusReturnUrl(publicBaseUrl: string, journeyId: string): 
   return `${publicBaseUrl.replace(/\/+$/, '')}/v1/returns/parkingplus/${encodeURIComponent(journeyId)}`;
 }
 
-/** What an attempt of openParkingPlusSession records for the next one: the session it created. */
+/** What an attempt of openParkingPlusSession records for the next one: when it first asked for a session, and the session created. */
 interface OpenedSession {
-  sessionId: number;
+  /** Set before the first create request (the driver had no session then): a later attempt knows a create went unanswered. */
+  creatingSince?: string;
+  sessionId?: number;
+}
+
+/**
+ * A create whose answer was lost (a timeout, a worker killed mid-call) may still have opened the
+ * session. The attempt that sent it had seen no session of the driver just before (it records
+ * `creatingSince` only then), so a session now at the entrance of the same parking is that one.
+ * Any other session (another parking, past its entrance) stays another's. No clocks are compared:
+ * Parking+Plus's may differ from ours.
+ */
+function createdByAnUnansweredAttempt(current: CurrentSession, earlier: OpenedSession | undefined, securedParkingId: number): boolean {
+  return (
+    earlier?.creatingSince !== undefined &&
+    current.parking_session.state === 'entering' &&
+    current.smart_key.secured_parking_id === securedParkingId
+  );
 }
 
 export function sealTokens(box: SecretBox, tokens: TokenSet): SealedTokens {
@@ -64,8 +81,9 @@ export function createParkingPlusActivities({ client, tokensFor, box, sessionBef
      * Opens the journey's session at a secured parking. Parking+Plus keeps one open session per
      * driver and has no field for a client reference, so a session is the journey's own only when
      * the journey recorded its id: an earlier attempt of this activity (its heartbeat, sent as soon
-     * as Parking+Plus created the session), or, in a run an operator reset (`resetRun`), the run it
-     * was reset from (its reference). The journey's own session is adopted in whatever state it is.
+     * as Parking+Plus created the session; or, when that create was never answered, the session
+     * opened since at this parking's entrance), or, in a run an operator reset (`resetRun`), the run
+     * it was reset from (its reference). The journey's own session is adopted in whatever state it is.
      * Any other open session of the driver — another journey's, a cancelled one's, one opened in
      * the Parking+Plus app — refuses the start (422): a session belongs to exactly one journey.
      * A reset run whose session is no longer current looks among the driver's finalized sessions:
@@ -79,12 +97,14 @@ export function createParkingPlusActivities({ client, tokensFor, box, sessionBef
     }): Promise<ParkingPlusSession | ParkingPlusEnded> {
       const tokens = tokensFor(input.accountId);
       const { heartbeatDetails, workflowExecution } = Context.current().info;
-      const own =
-        input.resetRun && workflowExecution
-          ? await sessionBeforeReset?.(workflowExecution)
-          : (heartbeatDetails as OpenedSession | undefined)?.sessionId;
+      const earlier = input.resetRun ? undefined : (heartbeatDetails as OpenedSession | undefined);
+      const own = input.resetRun && workflowExecution ? await sessionBeforeReset?.(workflowExecution) : earlier?.sessionId;
       const current = await client.currentSession(tokens);
       if (current && own !== undefined && current.parking_session.id === own) return sessionSnapshot(current);
+      if (current && own === undefined && createdByAnUnansweredAttempt(current, earlier, input.securedParkingId)) {
+        Context.current().heartbeat({ ...earlier, sessionId: current.parking_session.id } satisfies OpenedSession);
+        return sessionSnapshot(current);
+      }
       if (input.resetRun && own !== undefined) {
         // One session at a time: the journey's is the first at this parking since it started (start times are whole seconds).
         const notBefore = Date.parse(input.journeyStartedAt) - 1000;
@@ -108,8 +128,10 @@ export function createParkingPlusActivities({ client, tokensFor, box, sessionBef
           { status: 422 },
         );
       }
+      const creatingSince = earlier?.creatingSince ?? new Date().toISOString();
+      Context.current().heartbeat({ creatingSince } satisfies OpenedSession);
       const created = await client.createSession(tokens, input.securedParkingId);
-      Context.current().heartbeat({ sessionId: created.parking_session.id } satisfies OpenedSession);
+      Context.current().heartbeat({ creatingSince, sessionId: created.parking_session.id } satisfies OpenedSession);
       return sessionSnapshot(created);
     },
 
