@@ -453,6 +453,31 @@ describe('LinkC journey: exit tolerance and refresh (time-skipping)', () => {
     });
   });
 
+  // Failed before the fix (a chaos run): a refresh while the driver paid looked the stay up again; the hour had
+  // turned, so the new id asked 7.50 and the 5.00 captured needed a second charge of 2.50.
+  test('a refresh while the driver pays the quoted amount keeps the quote: one charge, registered with the quoted id', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(59, await env.currentTimeMs());
+      linkc.exitToleranceMs = 15 * MINUTE; // the simulator's garage: a registered id settles the stay as priced when quoted
+      const { handle, first } = await start({ polling: { firstMs: 10 * MINUTE, maxMs: 20 * MINUTE } });
+      expect(first).toMatchObject({ state: 'awaiting_payment', amount: { value: '5.00' } });
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      await env.sleep(2 * MINUTE); // the hour turns while the driver types the card
+      const lookups = linkc.lookups;
+      await handle.signal(refreshJourney, { source: 'backend' });
+      await env.sleep(3_000);
+      expect(linkc.lookups).toBe(lookups);
+      expect(await handle.query(getJourney)).toMatchObject({ state: 'awaiting_payment', amount: { value: '5.00' } });
+      payments.capture(view.paymentId, await env.currentTimeMs());
+      await handle.signal(refreshJourney, { source: 'return' }); // the driver is back: the payment is read now
+      await env.sleep(11 * MINUTE); // registered at once; the next look-up (10 minutes on) finds nothing due
+      expect(await handle.query(getJourney)).toMatchObject({ state: 'paid' });
+      expect(linkc.paidMinor).toBe(500);
+      expect(payments.opened).toHaveLength(1);
+      expect(linkc.submissions.map((x) => x.outcome)).toEqual(['registered']);
+    });
+  });
+
   test('a refresh on an ended journey does nothing', async () => {
     await run(async ({ linkc, start }) => {
       linkc.enteredMinutesAgo(90, await env.currentTimeMs());

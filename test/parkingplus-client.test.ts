@@ -214,11 +214,12 @@ describe('openParkingPlusSession: a Parking+Plus session belongs to exactly one 
     const unanswered = () => new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { creatingSince: new Date().toISOString() } });
     // The driver opened one at parking 188 meanwhile (in the app): the journey at 187 does not take it.
     const activities = createParkingPlusActivities({ client, tokensFor: () => tokens, box, sessionBeforeReset: async () => undefined });
-    const elsewhere = (await new MockActivityEnvironment().run(activities.openParkingPlusSession, {
+    const opened = await new MockActivityEnvironment().run(activities.openParkingPlusSession, {
       accountId: 'account-1',
       securedParkingId: 188,
       journeyStartedAt: new Date().toISOString(),
-    })) as { sessionId: number };
+    });
+    const elsewhere = opened as { sessionId: number };
     await refusal(open(unanswered(), tokens));
     // At 187 but the car is already in: not a session our create just opened.
     await fetch(`${server.url}/__sandbox/parking_sessions/${elsewhere.sessionId}/gate`, { method: 'POST' });

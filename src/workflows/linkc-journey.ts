@@ -80,6 +80,8 @@ const REGISTRATION_MARGIN_FRACTION = 0.2;
 const MAX_REGISTRATION_MARGIN_MS = 60_000;
 /** Paid, an amount LinkC shows before the exit-by it gave is not asked for (it moved the journey back before). */
 const EXIT_TOLERANCE_PATCH = 'linkc-exit-tolerance';
+/** A refresh while a payment is open no longer looks the stay up (which replaced the quote the driver was paying). */
+const QUOTE_HOLDS_PATCH = 'linkc-quote-holds-while-paying';
 
 // Versioning: PINNED. A journey lives hours or days and ends on the build that started it, so no later
 // build replays it (no patched() for new builds); it stays pinned across continue-as-new (see support.ts).
@@ -308,6 +310,11 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     if (lapsesIn > 0 && !ready()) {
       await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading || !!state.refreshRequested, lapsesIn);
       if (journey.state !== 'awaiting_payment' || collection.needsReading) return;
+      // The driver is paying what this id quoted: a refresh reads that payment (nudged), it does not replace the quote.
+      if (collection.open && validUntil() > Date.now() && patched(QUOTE_HOLDS_PATCH)) {
+        state.refreshRequested = false;
+        return;
+      }
     }
     if (ready() && validUntil() > Date.now()) {
       await collection.refundDownTo(state.bookedMinor + dueMinor(), 'more than the garage asks');

@@ -30,6 +30,7 @@ const EXPECTED = [
   'linkc-journey.failed',
   'linkc-journey.failed.unencrypted',
   'linkc-journey.open-awaiting_payment',
+  'linkc-journey.open-awaiting_payment.requoted-while-paying', // before linkc-quote-holds-while-paying (dev server)
   'linkc-journey.open-paid.epx-captured',
   'linkc-journey.open-paid.mobilpay-captured',
   'linkc-journey.open-paid.mobilpay-captured.reset',
