@@ -54,22 +54,24 @@ export class TokenSource {
 }
 
 /**
- * One upstream call with a bearer token. On a 401: one refresh (shared by concurrent callers),
- * then one retry; a freshly refreshed token refused again means the credential is dead.
+ * One upstream call with a bearer token. On a 401: a refresh (shared by concurrent callers), then a
+ * retry. The token the vault hands over may be one it already had (another process refreshed, or the
+ * account was linked again) rather than a fresh one: refused too, it is refreshed once more, so that
+ * a dead credential is found dead where it is kept. A token refreshed and still refused means the
+ * credential is dead.
  */
 export async function withBearerToken<T>(tokens: TokenSource, where: string, send: (authorization: string) => Promise<T>): Promise<T> {
-  const token = await tokens.current();
-  try {
-    return await send(`Bearer ${token}`);
-  } catch (err) {
-    if (!(err instanceof UpstreamUnauthorized)) throw err;
-  }
-  const fresh = await tokens.refreshed(token);
-  try {
-    return await send(`Bearer ${fresh}`);
-  } catch (err) {
-    if (!(err instanceof UpstreamUnauthorized)) throw err;
-    tokens.forget();
-    throw ApplicationFailure.nonRetryable(`${where}: refused a freshly refreshed token`, FailureType.AuthExpired);
+  let token = await tokens.current();
+  for (let refreshes = 0; ; refreshes++) {
+    try {
+      return await send(`Bearer ${token}`);
+    } catch (err) {
+      if (!(err instanceof UpstreamUnauthorized)) throw err;
+    }
+    if (refreshes === 2) {
+      tokens.forget();
+      throw ApplicationFailure.nonRetryable(`${where}: refused a freshly refreshed token`, FailureType.AuthExpired);
+    }
+    token = await tokens.refreshed(token);
   }
 }

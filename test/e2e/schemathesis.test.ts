@@ -5,7 +5,7 @@ import { endOfSuite } from '../support/end-of-suite';
 // schemathesis against /openapi.json on the real stack, at a small count (≈ 150–200 requests): the
 // examples, fuzzing and stateful phases, deterministic generation, and the gate's checks (no 5xx;
 // status codes, content types and bodies as the spec says). `npm run fuzz` runs the same with the
-// coverage phase and at least 2,000 requests.
+// coverage phase and at least 10,000 requests, a quarter of them in stateful chains.
 
 const MAX_EXAMPLES = Number(process.env.FUZZ_TEST_MAX_EXAMPLES ?? 8);
 let stack: Stack;

@@ -49,12 +49,14 @@ import { HttpProblem, parseInput, sendProblem } from '../problem';
 import { type RateLimitStores, retryAfterOf } from '../rate-limit-store';
 import { respond } from '../respond';
 import { CreateJourneyRequest, IdempotencyKey, Journey, JourneyList, ListJourneysQuery, RefreshAnswer, STEP_SCHEMAS } from '../schemas';
-import { type TemporalCalls } from '../temporal-calls';
+import { isProblem, type TemporalCalls } from '../temporal-calls';
 import { isTemporalUnavailable, isUnknownStep, problemForTemporalError } from '../temporal-errors';
 
 /** A backend's refreshes per journey per minute: one a second is the most the journey takes. */
 const REFRESHES_PER_MINUTE = 60;
 
+const keyReused = (detail: string) =>
+  new HttpProblem(422, 'Idempotency-Key reused with a different request', detail, undefined, 'idempotency-key-reused');
 const unknownJourney = () => new HttpProblem(404, 'Unknown journey', 'no journey with this id', undefined, 'unknown-journey');
 
 /** The steps after the start, each a workflow update (its request and answer schemas are in STEP_SCHEMAS). */
@@ -130,13 +132,43 @@ export function journeysRouter({
       return run.status.name === 'FAILED' && run.closeTime !== undefined && run.closeTime.getTime() < receivedAt;
     };
 
+    /**
+     * A journey this key started before, for a request refused before it reaches Temporal: its first answer
+     * when the body is the same, 422 when another body started it, undefined when none did (or its first step failed).
+     */
+    const earlierStart = () =>
+      calls.read(async () => {
+        const handle = temporal.workflow.getHandle(workflowId);
+        try {
+          return await handle.getUpdateHandle<JourneyView>(updateId).result();
+        } catch (err) {
+          if (isTemporalUnavailable(err)) throw err;
+          if (!(err instanceof WorkflowNotFoundError)) return undefined; // its first step failed
+        }
+        const run = await handle
+          .describe()
+          .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));
+        if (run && run.status.name !== 'FAILED')
+          throw keyReused('this Idempotency-Key belongs to a journey started with a different request');
+        return undefined;
+      });
+
     const view = await inFlight.run(
       workflowId,
       () => {
         throw new HttpProblem(409, 'Request in flight', 'a request with this Idempotency-Key is still being processed; retry later');
       },
       async () => {
-        if (start.accountId) await requireLinkedAccount(calls, temporal, start.accountId, tenant);
+        if (start.accountId) {
+          try {
+            await requireLinkedAccount(calls, temporal, start.accountId, tenant);
+          } catch (err) {
+            // A retried start answers its first answer (another body with its key 422), whatever became of the account since.
+            const earlier = isProblem(err, 422) ? await earlierStart() : undefined;
+            if (!earlier) throw err;
+            return earlier;
+          }
+        }
         return calls.step(async () => {
           try {
             return await temporal.workflow.executeUpdateWithStart(startJourney, {
@@ -156,13 +188,7 @@ export function journeysRouter({
               return await temporal.workflow.getHandle(workflowId).getUpdateHandle<JourneyView>(updateId).result();
             } catch (lookUp) {
               if (isTemporalUnavailable(lookUp)) throw lookUp;
-              throw new HttpProblem(
-                422,
-                'Idempotency-Key reused with a different request',
-                'this Idempotency-Key belongs to a different, finished journey',
-                undefined,
-                'idempotency-key-reused',
-              );
+              throw keyReused('this Idempotency-Key belongs to a different, finished journey');
             }
           }
         });
