@@ -225,8 +225,7 @@ async function settle(temporal: Client, cutoff: number): Promise<void> {
   let stableSince = Date.now();
   const until = Math.min(cutoff + 60_000, Date.now() + 120_000);
   while (Date.now() < until) {
-    let open = 0;
-    for await (const _ of temporal.workflow.list({ query: 'ExecutionStatus = "Running"' })) open += 1;
+    const { count: open } = await temporal.workflow.count('ExecutionStatus = "Running"');
     if (open !== last) [last, stableSince] = [open, Date.now()];
     if (Date.now() - stableSince > 5000) return;
     await sleep(1000);
