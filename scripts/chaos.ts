@@ -18,7 +18,7 @@ import { runChaos, type ChaosOptions } from './chaos/run';
 
 const PROFILES = {
   full: { journeys: 300, concurrency: 12, maxMinutes: 40 },
-  short: { journeys: 12, concurrency: 4, maxMinutes: 8 },
+  short: { journeys: 24, concurrency: 4, maxMinutes: 8 },
 } as const;
 
 function option(name: string): string | undefined {

@@ -16,6 +16,9 @@ export type FaultName =
   | 'notifications delayed'
   | 'notifications reordered';
 
+/** The longest a fault stays on waiting to be applied once (a short run makes few calls). */
+const FAULT_MAX_MS = 60_000;
+
 /** The share of upstream calls a fault window hits. */
 export const FAULT_RATE = 0.2;
 
@@ -52,14 +55,35 @@ const post = async (url: string, body?: unknown) => {
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
 };
 
-function upstreamWindow(rule: { status?: number; latencyMs?: number; hang?: boolean }) {
+/**
+ * A window in which FAULT_RATE of every upstream's calls fail this way: open for `windowMs`, and on
+ * until the simulators have applied it at least once (a short run makes few calls), then closed.
+ */
+function upstreamWindow(rule: { status?: number; latencyMs?: number; hang?: boolean }, kind: 'status' | 'latency' | 'hang') {
   return async (ctx: FaultContext) => {
+    const before = await appliedOfKind(ctx.simulators, kind);
     for (const [simulator, paths] of Object.entries(UPSTREAM_PATHS)) {
       for (const path of paths) {
-        await post(`${ctx.simulators[simulator]}/__sandbox/faults`, { ...rule, path, probability: FAULT_RATE, forMs: ctx.windowMs });
+        await post(`${ctx.simulators[simulator]}/__sandbox/faults`, { ...rule, path, probability: FAULT_RATE, forMs: FAULT_MAX_MS });
       }
     }
+    for (
+      let waited = 0;
+      waited < FAULT_MAX_MS && (waited < ctx.windowMs || (await appliedOfKind(ctx.simulators, kind)) <= before);
+      waited += 500
+    ) {
+      await sleep(500);
+    }
+    for (const simulator of Object.keys(UPSTREAM_PATHS)) await fetch(`${ctx.simulators[simulator]}/__sandbox/faults`, { method: 'DELETE' });
   };
+}
+
+async function appliedOfKind(simulators: Record<string, string>, kind: 'status' | 'latency' | 'hang'): Promise<number> {
+  let sum = 0;
+  for (const name of Object.keys(UPSTREAM_PATHS)) {
+    sum += ((await (await fetch(`${simulators[name]}/__sandbox/faults`)).json()) as { applied: Record<string, number> }).applied[kind] ?? 0;
+  }
+  return sum;
 }
 
 async function whenSomethingInFlight(ctx: FaultContext): Promise<void> {
@@ -79,10 +103,10 @@ export const FAULTS: Record<FaultName, FaultEvent['inject']> = {
     await ctx.processes.api.start();
   },
   'Temporal dev-server restart': async ({ processes }) => processes.devServer.restart(),
-  'upstream 5xx': upstreamWindow({ status: 503 }),
+  'upstream 5xx': upstreamWindow({ status: 503 }, 'status'),
   // UPSTREAM_TIMEOUT_MS is 2 s in a chaos run: 3 s is beyond it (the upstream still does the work).
-  'upstream latency beyond the timeout': upstreamWindow({ latencyMs: 3000 }),
-  'upstream hang': upstreamWindow({ hang: true }),
+  'upstream latency beyond the timeout': upstreamWindow({ latencyMs: 3000 }, 'latency'),
+  'upstream hang': upstreamWindow({ hang: true }, 'hang'),
   'token-expiry storm': async ({ simulators, windowMs }) => {
     // Every token of Parking+Plus and LinkC expires, again and again, while calls go on.
     for (let elapsed = 0; elapsed < windowMs; elapsed += 1000) {
@@ -91,22 +115,42 @@ export const FAULTS: Record<FaultName, FaultEvent['inject']> = {
       await sleep(1000);
     }
   },
-  'notifications dropped': ({ simulators }) => post(`${simulators.mobilpay}/__sandbox/notifications`, { dropNext: 5 }),
-  'notifications duplicated': ({ simulators }) => post(`${simulators.mobilpay}/__sandbox/notifications`, { duplicateNext: 5 }),
+  // Notifications: each control stays on until MobilPay has applied it at least once (a short run pays
+  // through MobilPay only a few times a minute), never longer than FAULT_MAX_MS.
+  'notifications dropped': async ({ simulators }) => {
+    await whileNotApplied(simulators, 'dropped', () => post(`${simulators.mobilpay}/__sandbox/notifications`, { dropNext: 2 }));
+    await post(`${simulators.mobilpay}/__sandbox/notifications`, { dropNext: 0 });
+  },
+  'notifications duplicated': async ({ simulators }) => {
+    await whileNotApplied(simulators, 'duplicated', () => post(`${simulators.mobilpay}/__sandbox/notifications`, { duplicateNext: 2 }));
+    await post(`${simulators.mobilpay}/__sandbox/notifications`, { duplicateNext: 0 });
+  },
   'notifications delayed': async ({ simulators, windowMs }) => {
-    await post(`${simulators.mobilpay}/__sandbox/notifications`, { delayMs: 3000 });
-    await sleep(windowMs);
+    await whileNotApplied(simulators, 'delayed', () => post(`${simulators.mobilpay}/__sandbox/notifications`, { delayMs: 3000 }), windowMs);
     await post(`${simulators.mobilpay}/__sandbox/notifications`, { delayMs: 0 });
   },
   'notifications reordered': async ({ simulators, windowMs }) => {
     await post(`${simulators.mobilpay}/__sandbox/notifications`, { hold: true });
-    // Held until at least two can swap places (or three windows pass).
-    const held = async () =>
-      ((await (await fetch(`${simulators.mobilpay}/__sandbox/notifications/injected`)).json()) as { held: number }).held;
-    for (let waited = 0; waited < 3 * windowMs && (waited < windowMs || (await held()) < 2); waited += 500) await sleep(500);
+    // Held until at least two can swap places.
+    for (let waited = 0; waited < FAULT_MAX_MS && (waited < windowMs || (await injected(simulators)).held < 2); waited += 500) {
+      await sleep(500);
+    }
     await post(`${simulators.mobilpay}/__sandbox/notifications/release`); // newest first
   },
 };
+
+type Injected = { dropped: number; duplicated: number; delayed: number; reordered: number; held: number };
+const injected = async (simulators: Record<string, string>): Promise<Injected> =>
+  (await (await fetch(`${simulators.mobilpay}/__sandbox/notifications/injected`)).json()) as Injected;
+
+/** Turns a notification control on and waits (at least `minMs`) until the simulator counts it applied once more. */
+async function whileNotApplied(simulators: Record<string, string>, kind: keyof Injected, turnOn: () => Promise<void>, minMs = 0) {
+  const before = (await injected(simulators))[kind];
+  await turnOn();
+  for (let waited = 0; waited < FAULT_MAX_MS && (waited < minMs || (await injected(simulators))[kind] <= before); waited += 500) {
+    await sleep(500);
+  }
+}
 
 /** What the simulators say they did, by fault name. */
 export async function appliedBySimulators(simulators: Record<string, string>): Promise<Partial<Record<FaultName, number>>> {
@@ -136,19 +180,20 @@ export async function calmDown(simulators: Record<string, string>): Promise<void
 
 /** The order of a run's faults: each kind at least once, the kills several times, spread over the run. */
 export function faultSchedule(profile: 'full' | 'short'): FaultName[] {
+  // The notification faults early, while most journeys still have to pay.
   const once: FaultName[] = [
     'upstream 5xx',
-    'worker kill -9',
+    'notifications reordered',
     'notifications dropped',
+    'worker kill -9',
+    'notifications duplicated',
     'upstream latency beyond the timeout',
+    'notifications delayed',
     'API kill -9 mid-request',
     'token-expiry storm',
-    'notifications duplicated',
     'upstream hang',
     'Temporal dev-server restart',
-    'notifications delayed',
     'worker kill -9',
-    'notifications reordered',
   ];
   if (profile === 'short') return once;
   return [

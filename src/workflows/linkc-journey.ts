@@ -308,13 +308,15 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     const ready = () => !!state.stay?.transaction && dueMinor() > 0 && unbookedMinor() >= dueMinor();
     const lapsesIn = state.stay?.transaction ? validUntil() - Date.now() : polling.firstMs;
     if (lapsesIn > 0 && !ready()) {
-      await condition(() => journey.state !== 'awaiting_payment' || collection.needsReading || !!state.refreshRequested, lapsesIn);
+      // While the driver pays what this id quoted, a refresh reads that payment (nudged) and leaves the quote alone:
+      // looking the stay up again would replace it, and a new amount would charge the driver twice.
+      const quoteHolds = patched(QUOTE_HOLDS_PATCH);
+      const paying = () => quoteHolds && !!collection.open && validUntil() > Date.now();
+      await condition(
+        () => journey.state !== 'awaiting_payment' || collection.needsReading || (!!state.refreshRequested && !paying()),
+        lapsesIn,
+      );
       if (journey.state !== 'awaiting_payment' || collection.needsReading) return;
-      // The driver is paying what this id quoted: a refresh reads that payment (nudged), it does not replace the quote.
-      if (collection.open && validUntil() > Date.now() && patched(QUOTE_HOLDS_PATCH)) {
-        state.refreshRequested = false;
-        return;
-      }
     }
     if (ready() && validUntil() > Date.now()) {
       await collection.refundDownTo(state.bookedMinor + dueMinor(), 'more than the garage asks');
