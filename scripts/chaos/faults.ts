@@ -1,7 +1,8 @@
 // The faults a chaos run injects, one kind at a time, while journeys are in flight: process kills
 // and restarts, upstream failures at a rate, a token-expiry storm, payment notifications dropped,
 // duplicated, delayed and reordered. Each says what it did; the simulators count what they applied.
-import { type ChaosProcesses, sleep } from './processes';
+import { sleep } from './http';
+import { type ChaosProcesses } from './processes';
 
 export type FaultName =
   | 'worker kill -9'
@@ -67,13 +68,7 @@ function upstreamWindow(rule: { status?: number; latencyMs?: number; hang?: bool
         await post(`${ctx.simulators[simulator]}/__sandbox/faults`, { ...rule, path, probability: FAULT_RATE, forMs: FAULT_MAX_MS });
       }
     }
-    for (
-      let waited = 0;
-      waited < FAULT_MAX_MS && (waited < ctx.windowMs || (await appliedOfKind(ctx.simulators, kind)) <= before);
-      waited += 500
-    ) {
-      await sleep(500);
-    }
+    await waitFor(async () => (await appliedOfKind(ctx.simulators, kind)) > before, ctx.windowMs);
     for (const simulator of Object.keys(UPSTREAM_PATHS)) await fetch(`${ctx.simulators[simulator]}/__sandbox/faults`, { method: 'DELETE' });
   };
 }
@@ -84,6 +79,11 @@ async function appliedOfKind(simulators: Record<string, string>, kind: 'status' 
     sum += ((await (await fetch(`${simulators[name]}/__sandbox/faults`)).json()) as { applied: Record<string, number> }).applied[kind] ?? 0;
   }
   return sum;
+}
+
+/** Waits at least `minMs`, then until `done()` (checked every 500 ms), never longer than FAULT_MAX_MS. */
+async function waitFor(done: () => Promise<boolean>, minMs = 0): Promise<void> {
+  for (let waited = 0; waited < FAULT_MAX_MS && (waited < minMs || !(await done())); waited += 500) await sleep(500);
 }
 
 async function whenSomethingInFlight(ctx: FaultContext): Promise<void> {
@@ -131,10 +131,7 @@ export const FAULTS: Record<FaultName, FaultEvent['inject']> = {
   },
   'notifications reordered': async ({ simulators, windowMs }) => {
     await post(`${simulators.mobilpay}/__sandbox/notifications`, { hold: true });
-    // Held until at least two can swap places.
-    for (let waited = 0; waited < FAULT_MAX_MS && (waited < windowMs || (await injected(simulators)).held < 2); waited += 500) {
-      await sleep(500);
-    }
+    await waitFor(async () => (await injected(simulators)).held >= 2, windowMs); // until two can swap places
     await post(`${simulators.mobilpay}/__sandbox/notifications/release`); // newest first
   },
 };
@@ -147,9 +144,7 @@ const injected = async (simulators: Record<string, string>): Promise<Injected> =
 async function whileNotApplied(simulators: Record<string, string>, kind: keyof Injected, turnOn: () => Promise<void>, minMs = 0) {
   const before = (await injected(simulators))[kind];
   await turnOn();
-  for (let waited = 0; waited < FAULT_MAX_MS && (waited < minMs || (await injected(simulators))[kind] <= before); waited += 500) {
-    await sleep(500);
-  }
+  await waitFor(async () => (await injected(simulators))[kind] > before, minMs);
 }
 
 /** What the simulators say they did, by fault name. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { epxSandboxUrls } from '../../src/sandbox/epx/app';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../test/support/stack';
+import { sleep } from './http';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -239,5 +240,3 @@ export async function startChaosProcesses(runDir: string, apiKey: string, overri
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-5).join(' | ');
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,14 +1,8 @@
 // A chaos run's report as the table `npm run chaos` prints: what was injected, what came out.
+import { fromMinorUnits } from '../../src/domain/money';
 import { type ChaosReport } from './run';
 
 const row = (label: string, value: string | number) => `  ${label.padEnd(44)} ${String(value).padStart(10)}`;
-
-/** Minor units as a decimal amount with its currency, exact (no float arithmetic). */
-export function formatMoney(minor: number, currency: string): string {
-  const sign = minor < 0 ? '-' : '';
-  const digits = String(Math.abs(minor)).padStart(3, '0');
-  return `${sign}${digits.slice(0, -2)}.${digits.slice(-2)} ${currency}`;
-}
 
 export function formatReport(report: ChaosReport): string {
   const r = report.reconciliation;
@@ -19,7 +13,7 @@ export function formatReport(report: ChaosReport): string {
       .reduce((sum, [, n]) => sum + n, 0);
   const money = (totals: Record<string, number>) =>
     Object.entries(totals)
-      .map(([currency, minor]) => formatMoney(minor, currency))
+      .map(([currency, minor]) => `${fromMinorUnits(minor)} ${currency}`)
       .join(', ') || '0';
   const lines = [
     '',

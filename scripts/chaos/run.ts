@@ -19,7 +19,8 @@ import {
   type Processor,
   type Provider,
 } from './journeys';
-import { startChaosProcesses, sleep, type ChaosProcesses } from './processes';
+import { sleep } from './http';
+import { startChaosProcesses, type ChaosProcesses } from './processes';
 import { reconcile, type HistoryBudget, type Reconciliation } from './reconcile';
 
 export interface ChaosOptions {
@@ -91,7 +92,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const apiKey = `chaos-${randomBytes(12).toString('hex')}`;
   say(`starting the dev server, the simulators, the worker and the API (logs in ${options.runDir}/logs)`);
   const processes = await startChaosProcesses(options.runDir, apiKey);
-  const temporal = await connectClient(loadConfig(processes.env), { dataConverter: createDataConverter(loadConfig(processes.env)) });
+  const config = loadConfig(processes.env);
+  const temporal = await connectClient(config, { dataConverter: createDataConverter(config) });
   try {
     return await chaosOn(processes, temporal, apiKey, options, started, say);
   } finally {
