@@ -1,58 +1,139 @@
-// npm run bench: HTTP step latencies of 20 Parking+Plus journeys, end to end (API → dev server →
-// worker → simulator), on this machine. Prints p50/p95/max per step.
-import { performance } from 'node:perf_hooks';
-import { startStack, eventually } from '../test/support/stack';
+// npm run bench: parkflow against the bare engine, side by side in one run on this machine.
+//   npm run bench                      the full run (concurrency 1, 8, 32, 128; 10,000 open journeys)
+//   npm run bench -- --profile quick   a short one (concurrency 1 and 4, 200 open journeys)
+//   --kinds linkc,ector  --concurrency 1,16  --no-scale  --no-build  --out <dir>
+// It builds dist/, starts the production entries as separate processes (Temporal dev server, simulators
+// at zero added latency, worker, API), runs the bare workflows on the same dev server from this process,
+// and writes bench/results/<profile>.json and .svg.
+import { Client, Connection } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { requireBinary } from './temporal-binaries';
+import { startChaosProcesses } from './chaos/processes';
+import { BareDriver, startBareWorker } from './bench/bare-journeys';
+import { renderChart } from './bench/chart';
+import { cpuPerJourney, cpuSnapshot } from './bench/cpu';
+import { meanCounts } from './bench/histories';
+import { runLevel, type Drive } from './bench/load';
+import { ParkflowDriver } from './bench/parkflow-journeys';
+import { printResults } from './bench/report';
+import { type BenchResults, type JourneyKind, type KindResults } from './bench/results';
+import { measureScale } from './bench/scale';
 
-const JOURNEYS = Number(process.env.BENCH_JOURNEYS ?? 20);
+const PROFILES = {
+  full: { concurrencies: [1, 8, 32, 128], journeys: (c: number) => Math.max(20, 3 * c), openJourneys: 10_000 },
+  quick: { concurrencies: [1, 4], journeys: (c: number) => Math.max(6, 2 * c), openJourneys: 200 },
+};
+const API_KEY = 'bench-api-key-0123456789abcdef';
+const HISTORY_SAMPLE = 5;
 
-async function main() {
-  const stack = await startStack({ LOG_LEVEL: 'silent' });
-  const timings: Record<string, number[]> = {};
-  const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    const result = await fn();
-    (timings[step] ??= []).push(performance.now() - start);
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      profile: { type: 'string', default: 'full' },
+      kinds: { type: 'string', default: 'parkingplus,linkc,ector' },
+      concurrency: { type: 'string' },
+      'no-scale': { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      out: { type: 'string', default: path.resolve(__dirname, '../bench/results') },
+    },
+  });
+  const profileName = values.profile as keyof typeof PROFILES;
+  if (!PROFILES[profileName]) throw new Error(`unknown profile ${values.profile} (full or quick)`);
+  const profile = { ...PROFILES[profileName], ...(values.concurrency && { concurrencies: values.concurrency.split(',').map(Number) }) };
+  const kinds = values.kinds.split(',') as JourneyKind[];
+  const began = Date.now();
+  if (!values['no-build']) execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit', cwd: path.resolve(__dirname, '..') });
+
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'parkflow-bench-'));
+  console.log(`bench: ${profileName} profile; processes' logs in ${runDir}/logs`);
+  // BENCH_CPU_PROFILE=<dir>: each process writes a V8 CPU profile there when it stops (what dominates a gap).
+  const cpuProfile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+  const processes = await startChaosProcesses(runDir, API_KEY, { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', SANDBOX_STATE_ON_DISK: 'false' }, cpuProfile);
+  const address = `127.0.0.1:${processes.ports.temporal}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const bareWorker = await startBareWorker(address);
+  const parkflow = new ParkflowDriver({
+    apiUrl: `http://127.0.0.1:${processes.ports.api}`,
+    apiKey: API_KEY,
+    simulators: { parkingplus: `http://127.0.0.1:${processes.ports.parkingplus}`, linkc: `http://127.0.0.1:${processes.ports.linkc}` },
+  });
+  const bare = new BareDriver(client);
+  const pids = () => ({
+    server: processes.devServer.pid,
+    worker: processes.worker.pid,
+    api: processes.api.pid,
+    simulators: processes.simulators.pid,
+    bench: process.pid,
+  });
+  /** A level, with the CPU each process spent on it. */
+  const profiled = async (level: () => ReturnType<typeof runLevel>) => {
+    const before = cpuSnapshot(pids());
+    const result = await level();
+    result.run.cpuMsPerJourney = cpuPerJourney(before, cpuSnapshot(pids()), result.run.journeys);
     return result;
   };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API answers JSON the bench reads
-  const ok = (res: { status: number; body: any }, status: number, step: string) => {
-    if (res.status !== status) throw new Error(`${step}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res;
+  const results: BenchResults = {
+    profile: profileName,
+    startedAt: new Date(began).toISOString(),
+    seconds: 0,
+    machine: machine(),
+    concurrencies: profile.concurrencies,
+    kinds: [],
   };
-  const gate = (session: string) => fetch(`${stack.parkingPlusServer.url}/__sandbox/parking_sessions/${session}/gate`, { method: 'POST' });
-
   try {
-    for (let i = 0; i < JOURNEYS; i++) {
-      const email = `bench-${i}@example.com`;
-      const account = ok(await timed('POST /v1/accounts', () => stack.api('/v1/accounts', { body: { provider: 'parkingplus', grant: 'password', username: email, password: 'sekret' } })), 201, 'link');
-      const body = { provider: 'parkingplus', accountId: account.body.accountId, securedParkingId: 187 };
-      const headers = { 'idempotency-key': `bench-${Date.now()}-${i}` };
-      const started = ok(await timed('POST /v1/journeys', () => stack.api('/v1/journeys', { headers, body })), 201, 'start');
-      ok(await timed('POST /v1/journeys (replay)', () => stack.api('/v1/journeys', { headers, body })), 201, 'replay');
-      const id = started.body.id as string;
-      const session = String(started.body.upstream.reference);
-      await gate(session);
-      ok(await timed('POST …/enter', () => stack.api(`/v1/journeys/${id}/enter`, { body: {} })), 200, 'enter');
-      ok(await timed('POST …/finalize', () => stack.api(`/v1/journeys/${id}/finalize`, { body: {} })), 200, 'finalize');
-      const pay = ok(await timed('POST …/pay', () => stack.api(`/v1/journeys/${id}/pay`, { body: {} })), 200, 'pay');
-      await fetch(pay.body.redirectUrl, { method: 'POST', body: new URLSearchParams({ processor: 'epx', card_number: '4000000000000002' }) });
-      await eventually(async () => ((await stack.api(`/v1/journeys/${id}`)).body.state === 'paid' ? true : undefined));
-      ok(await timed('POST …/exit', () => stack.api(`/v1/journeys/${id}/exit`, { body: {} })), 200, 'exit');
-      ok(await timed('GET …/{id}', () => stack.api(`/v1/journeys/${id}`)), 200, 'get');
-      ok(await timed('POST …/finalize (wrong state, 409)', () => stack.api(`/v1/journeys/${id}/finalize`, { body: {} })), 409, 'wrong state');
-      await gate(session);
-      await eventually(async () => ((await stack.api(`/v1/journeys/${id}`)).body.state === 'completed' ? true : undefined));
+    for (const kind of kinds) {
+      const drivePark: Drive = (slot, times) => parkflow.drive(kind, slot, times);
+      const driveBare: Drive = (slot, times) => bare.drive(kind, slot, times);
+      // Warm-up (not counted): bundles loaded, connections open, code compiled.
+      await runLevel(2, 4, driveBare);
+      await runLevel(2, 4, drivePark);
+      const entry: KindResults = { kind, histories: { parkflow: undefined!, baseline: undefined! }, levels: [] };
+      let sample = { parkflow: [] as string[][], baseline: [] as string[][] };
+      for (const concurrency of profile.concurrencies) {
+        const total = profile.journeys(concurrency);
+        console.log(`${kind}: ${total} journeys, ${concurrency} in flight`);
+        const baseline = await profiled(() => runLevel(concurrency, total, driveBare));
+        const ours = await profiled(() => runLevel(concurrency, total, drivePark));
+        entry.levels.push({ concurrency, parkflow: ours.run, baseline: baseline.run });
+        console.log(`  bare ${baseline.run.perSecond}/s, parkflow ${ours.run.perSecond}/s`);
+        sample = {
+          parkflow: ours.journeys.slice(-HISTORY_SAMPLE).map((j) => j.workflowIds),
+          baseline: baseline.journeys.slice(-HISTORY_SAMPLE).map((j) => j.workflowIds),
+        };
+      }
+      entry.histories = { parkflow: await meanCounts(client, sample.parkflow), baseline: await meanCounts(client, sample.baseline) };
+      results.kinds.push(entry);
     }
+    if (!values['no-scale']) results.scale = await measureScale(processes, client, profile.openJourneys, API_KEY);
   } finally {
-    await stack.stop();
+    await bareWorker.stop();
+    await connection.close();
+    await processes.stop();
   }
+  results.seconds = Math.round((Date.now() - began) / 1000);
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(path.join(values.out, `${profileName}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(path.join(values.out, `${profileName}.svg`), renderChart(results));
+  printResults(results);
+  console.log(`\nresults: ${path.join(values.out, `${profileName}.json`)} and .svg (${results.seconds} s)`);
+  rmSync(runDir, { recursive: true, force: true });
+}
 
-  const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
-  console.log(`\nHTTP step latency over ${JOURNEYS} journeys (ms)`);
-  console.log('step'.padEnd(36), 'p50'.padStart(7), 'p95'.padStart(7), 'max'.padStart(7));
-  for (const [step, values] of Object.entries(timings)) {
-    console.log(step.padEnd(36), pct(values, 50).toFixed(1).padStart(7), pct(values, 95).toFixed(1).padStart(7), Math.max(...values).toFixed(1).padStart(7));
-  }
+function machine(): BenchResults['machine'] {
+  const temporal = execFileSync(requireBinary('cli'), ['--version'], { encoding: 'utf8' }).trim();
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    temporal,
+  };
 }
 
 main().then(

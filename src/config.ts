@@ -134,6 +134,8 @@ const BaseConfigSchema = z.object({
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 
   SANDBOX_ENABLED: z.stringbool().default(true),
+  /** false: the simulators keep their state in memory only (the benchmark: each write-through save is the whole state). */
+  SANDBOX_STATE_ON_DISK: z.stringbool().default(true),
   SANDBOX_HOST: z.string().default('127.0.0.1'),
 
   /** Where processors and drivers' browsers reach parkflow (webhooks, return pages). */

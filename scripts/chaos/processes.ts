@@ -91,9 +91,15 @@ export class ManagedProcess {
     private readonly env: Record<string, string>,
     private readonly ready: (output: string) => Promise<boolean>,
     logDir: string,
+    /** Node's own flags for the process (the benchmark's --cpu-prof). */
+    private readonly nodeArgs: string[] = [],
   ) {
     mkdirSync(logDir, { recursive: true });
     this.log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
+  }
+
+  get pid(): number | undefined {
+    return this.running ? this.child!.pid : undefined;
   }
 
   get running(): boolean {
@@ -103,7 +109,7 @@ export class ManagedProcess {
   async start(timeoutMs = 90_000): Promise<void> {
     this.tail = '';
     this.expectingExit = false;
-    const child = spawn(process.execPath, [path.join(ROOT, this.entry)], {
+    const child = spawn(process.execPath, [...this.nodeArgs, path.join(ROOT, this.entry)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -178,6 +184,10 @@ export class RestartableDevServer {
     });
   }
 
+  get pid(): number | undefined {
+    return this.server?.pid;
+  }
+
   async restart(): Promise<void> {
     await this.server?.stop();
     this.restarts += 1;
@@ -200,7 +210,12 @@ export interface ChaosProcesses {
 }
 
 /** Starts everything from the build in dist/ (run `node scripts/build.js` first). */
-export async function startChaosProcesses(runDir: string, apiKey: string, overrides: Record<string, string> = {}): Promise<ChaosProcesses> {
+export async function startChaosProcesses(
+  runDir: string,
+  apiKey: string,
+  overrides: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<ChaosProcesses> {
   const ports = await choosePorts();
   const dataDir = path.join(runDir, 'data');
   const logDir = path.join(runDir, 'logs');
@@ -209,16 +224,17 @@ export async function startChaosProcesses(runDir: string, apiKey: string, overri
   const serverLog = createWriteStream(path.join(logDir, 'temporal.log'), { flags: 'a' });
   const devServer = new RestartableDevServer(ports, dataDir, (line) => serverLog.write(`${line}\n`));
   const simulatorsUp = async () => (await fetch(`${local(ports.ector)}/__sandbox/faults`)).ok;
-  const simulators = new ManagedProcess('simulators', 'dist/sandbox/main.js', env, simulatorsUp, logDir);
+  const simulators = new ManagedProcess('simulators', 'dist/sandbox/main.js', env, simulatorsUp, logDir, nodeArgs);
   const worker = new ManagedProcess(
     'worker',
     'dist/main.js',
     { ...env, PARKFLOW_ROLE: 'worker' },
-    async (out) => out.includes('worker running'),
+    async (out) => out.includes('parkflow is running (worker)'), // printed at any log level, once the worker polls
     logDir,
+    nodeArgs,
   );
   const apiUp = async () => (await fetch(`${local(ports.api)}/healthz`)).ok;
-  const api = new ManagedProcess('api', 'dist/main.js', { ...env, PARKFLOW_ROLE: 'api' }, apiUp, logDir);
+  const api = new ManagedProcess('api', 'dist/main.js', { ...env, PARKFLOW_ROLE: 'api' }, apiUp, logDir, nodeArgs);
   const stop = async () => {
     await Promise.allSettled([api.close(), worker.close()]);
     await simulators.close();

@@ -22,7 +22,7 @@ export class JourneyRefresher {
     private readonly settings: { deadlineMs: number; logger: Logger },
   ) {}
 
-  /** Asks the journey to look now (and, for a processor's order, its payment workflow to read the processor). */
+  /** Asks the journey to look now (for a processor's order still open: its payment workflow reads the processor instead). */
   async refresh(journeyId: string, request: RefreshRequest & { paymentOrderId?: string }): Promise<RefreshOutcome> {
     const now = Date.now();
     const last = this.lastSignalAt.get(journeyId);
@@ -31,7 +31,8 @@ export class JourneyRefresher {
     const { paymentOrderId, ...hint } = request;
     const deadline = Date.now() + this.settings.deadlineMs;
     try {
-      if (paymentOrderId) await this.wake(paymentOrderId, deadline);
+      // A running payment workflow reports what it reads to its journey: the journey need not wake as well.
+      if (paymentOrderId && (await this.wake(paymentOrderId, deadline))) return 'signalled';
       await this.temporal.withDeadline(deadline, () => this.temporal.workflow.getHandle(journeyId).signal(refreshJourney, hint));
       return 'signalled';
     } catch (err) {
@@ -55,14 +56,18 @@ export class JourneyRefresher {
     }
   }
 
-  /** The payment workflow reads its processor now; one that has ended has nothing left to read. */
-  private async wake(orderId: string, deadline: number): Promise<void> {
-    await this.temporal
+  /** The payment workflow reads its processor now (true); one that has ended has nothing left to read (false). */
+  private async wake(orderId: string, deadline: number): Promise<boolean> {
+    return this.temporal
       .withDeadline(deadline, () => this.temporal.workflow.getHandle(paymentWorkflowId(orderId)).signal(paymentNotified))
-      .catch((err: unknown) => {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        this.settings.logger.debug({ orderId }, 'return for a payment that has ended');
-      });
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          this.settings.logger.debug({ orderId }, 'return for a payment that has ended');
+          return false;
+        },
+      );
   }
 
   private remember(journeyId: string, at: number): void {

@@ -19,7 +19,7 @@ import { createLinkcSandbox } from '../sandbox/linkc/app';
 import { createParkingPlusSandbox } from '../sandbox/parkingplus/app';
 import { ectorJourney, linkcJourney, parkingPlusJourney } from '../workflows';
 import { plate, port, url } from './fields';
-import { operatorRow, type JourneyContext, type RowConfig, type UnionToIntersection } from './rows';
+import { operatorRow, type JourneyContext, type RowConfig, sandboxDataDir, type UnionToIntersection } from './rows';
 
 // One row per parking operator. Adding one: its activities, simulator and workflow in their own
 // folders, and its row here.
@@ -95,7 +95,7 @@ export const PARKINGPLUS = operatorRow({
         tokenLifetimeSeconds: config.SANDBOX_TOKEN_LIFETIME_SECONDS,
         clientAppId: config.PARKINGPLUS_CLIENT_APP_ID,
         clientSecret: config.PARKINGPLUS_CLIENT_SECRET,
-        dataDir: config.DATA_DIR,
+        dataDir: sandboxDataDir(config),
       }).app,
   },
   fieldNames: {},
@@ -165,7 +165,7 @@ export const LINKC = operatorRow({
       createLinkcSandbox({
         user: { usuario: config.LINKC_USUARIO, senha: config.LINKC_SENHA },
         transactionValiditySeconds: config.SANDBOX_LINKC_TRANSACTION_VALIDITY_SECONDS,
-        dataDir: config.DATA_DIR,
+        dataDir: sandboxDataDir(config),
       }).app,
   },
   fieldNames: { parceiro_id: 'parceiroId' },
@@ -276,7 +276,7 @@ export const ECTOR = operatorRow({
       createEctorSandbox({
         apiKey: config.ECTOR_API_KEY_FILE ? readFileSync(config.ECTOR_API_KEY_FILE, 'utf8').trim() : config.ECTOR_API_KEY,
         paymentWindowSeconds: config.SANDBOX_ECTOR_PAYMENT_WINDOW_SECONDS ?? config.ECTOR_PAYMENT_WINDOW_SECONDS,
-        dataDir: config.DATA_DIR,
+        dataDir: sandboxDataDir(config),
       }).app,
   },
   fieldNames: { zone_id: 'zoneId', start_at: 'startAt', end_at: 'endAt' },

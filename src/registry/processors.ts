@@ -7,7 +7,7 @@ import { createEpxSandbox } from '../sandbox/epx/app';
 import { createMobilPaySandbox } from '../sandbox/mobilpay/app';
 import { SANDBOX_NETOPIA_PUBLIC_KEY } from '../sandbox/mobilpay/sandbox-keys';
 import { currencyCode, port, url } from './fields';
-import { processorRow, type RowConfig } from './rows';
+import { processorRow, type RowConfig, sandboxDataDir } from './rows';
 
 // One row per card processor parkflow charges through itself (the method's name is also listed
 // in src/domain/payment-methods.ts, which workflow code reads).
@@ -71,7 +71,7 @@ export const MOBILPAY = processorRow({
     name: 'MobilPay',
     port: (config) => config.SANDBOX_MOBILPAY_PORT,
     create: (config) =>
-      createMobilPaySandbox({ apiKey: config.MOBILPAY_API_KEY, posSignature: config.MOBILPAY_POS_SIGNATURE, dataDir: config.DATA_DIR }).app,
+      createMobilPaySandbox({ apiKey: config.MOBILPAY_API_KEY, posSignature: config.MOBILPAY_POS_SIGNATURE, dataDir: sandboxDataDir(config) }).app,
   },
 });
 
@@ -120,7 +120,7 @@ export const EPX = processorRow({
         mac: config.EPX_MAC,
         fourPartKey: epxFourPartKey(config),
         currency: config.EPX_CURRENCY,
-        dataDir: config.DATA_DIR,
+        dataDir: sandboxDataDir(config),
       }).app,
   },
 });

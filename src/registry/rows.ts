@@ -10,6 +10,11 @@ import type { JourneyStep, JourneyView, Provider } from '../workflows/messages';
 /** What a row's functions see of the configuration: the base and the row's own slice. */
 export type RowConfig<Slice extends z.ZodObject> = BaseConfig & z.output<Slice>;
 
+/** Where a simulator keeps its state: under DATA_DIR, or nowhere (memory only). */
+export function sandboxDataDir(config: BaseConfig): string | undefined {
+  return config.SANDBOX_STATE_ON_DISK ? config.DATA_DIR : undefined;
+}
+
 export interface Simulator<C> {
   /** As people say it, e.g. "Parking+Plus". */
   name: string;

@@ -13,6 +13,8 @@ import { ensureSearchAttributes } from './search-attributes';
 export interface DevServer {
   address: string;
   uiUrl: string;
+  /** The server's process id (the benchmark reads its memory). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -130,5 +132,5 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   } finally {
     await connection.close();
   }
-  return { address, uiUrl: `http://${options.host}:${options.uiPort}`, stop };
+  return { address, uiUrl: `http://${options.host}:${options.uiPort}`, pid: child.pid, stop };
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure, patched, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { type SearchAttributeUpdatePair } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import { JOURNEY_MEMO, journeyMemo } from './journey-memo';
 import { TERMINAL_STATES, type JourneyStateName, type JourneyView, type Provider } from './messages';
@@ -11,18 +12,26 @@ import { JourneyDeadline, JourneyPlate, JourneyProvider, JourneyReference, Journ
  * carried by an older journey is removed at its next transition, and the memo holds a summary.
  */
 export const PRIVATE_SUMMARY_PATCH = 'journey-plate-key-and-memo';
+/**
+ * The search attributes and the memo a workflow task changed are written once, at its end (before, one
+ * upsert per change: three to five per transition, each a visibility write on the server).
+ */
+export const ONE_UPSERT_PATCH = 'journey-one-upsert-per-task';
+
 
 /** A journey's state in one typed object: transitions, timeline, search attributes and memo move together. */
 export class Journey {
   readonly view: JourneyView;
   /** The summary last written to the memo (JSON), so an unchanged one is not written again. */
   private summary?: string;
+  /** Changes not written yet (one upsert per workflow task), by attribute name; undefined: written at once. */
+  private unwritten?: Map<string, SearchAttributeUpdatePair>;
 
   /** `initial`: where the journey starts — entering a parking, or already parked (LinkC's yard). */
   constructor(id: string, provider: Provider, plate?: string, initial: JourneyStateName = 'entering') {
     this.view = { id, provider, state: initial, plate, deadlines: {}, upstream: {}, timeline: [] };
     const clearPlate = !patched(PRIVATE_SUMMARY_PATCH) && plate ? [{ key: JourneyPlate, value: plate }] : [];
-    upsertSearchAttributes([{ key: JourneyProvider, value: provider }, ...clearPlate]);
+    this.upsert([{ key: JourneyProvider, value: provider }, ...clearPlate]);
     this.moveTo(initial);
   }
 
@@ -46,14 +55,14 @@ export class Journey {
     this.view.state = state;
     this.view.timeline.push({ state, at: new Date().toISOString() });
     const carriedPlate = workflowInfo().typedSearchAttributes.get(JourneyPlate) !== undefined && patched(PRIVATE_SUMMARY_PATCH);
-    upsertSearchAttributes([{ key: JourneyState, value: state }, ...(carriedPlate ? [{ key: JourneyPlate, value: null }] : [])]);
+    this.upsert([{ key: JourneyState, value: state }, ...(carriedPlate ? [{ key: JourneyPlate, value: null }] : [])]);
     this.summarise();
     countTransition(this.view.provider, state);
   }
 
   setReference(reference: string): void {
     this.view.upstream.reference = reference;
-    upsertSearchAttributes([{ key: JourneyReference, value: reference }]);
+    this.upsert([{ key: JourneyReference, value: reference }]);
     this.summarise();
   }
 
@@ -63,17 +72,41 @@ export class Journey {
     const next = Object.values(this.view.deadlines)
       .filter((d): d is string => !!d)
       .sort()[0];
-    upsertSearchAttributes([{ key: JourneyDeadline, value: next ? new Date(next) : null }]);
+    this.upsert([{ key: JourneyDeadline, value: next ? new Date(next) : null }]);
     this.summarise();
   }
 
   /** Writes the memo summary when it changed (amounts are read here: they change just before a transition). */
   private summarise(): void {
+    if (this.unwritten) return; // written with the attributes, at the end of the task
+    this.writeSummary();
+  }
+
+  private writeSummary(): void {
     const summary = journeyMemo(this.view);
     const json = JSON.stringify(summary);
     if (json === this.summary || !patched(PRIVATE_SUMMARY_PATCH)) return;
     this.summary = json;
     upsertMemo({ [JOURNEY_MEMO]: summary });
+  }
+
+  /**
+   * Search attributes: with the patch, gathered and written once when the task's code has run (a microtask:
+   * it runs before the workflow task completes, after every change made in the same turn).
+   */
+  private upsert(attributes: SearchAttributeUpdatePair[]): void {
+    if (!this.unwritten && !patched(ONE_UPSERT_PATCH)) return upsertSearchAttributes(attributes);
+    const flushNow = !this.unwritten?.size;
+    this.unwritten ??= new Map();
+    for (const attribute of attributes) this.unwritten.set(attribute.key.name, attribute);
+    if (flushNow) void Promise.resolve().then(() => this.flush());
+  }
+
+  private flush(): void {
+    const attributes = [...this.unwritten!.values()];
+    this.unwritten!.clear();
+    if (attributes.length > 0) upsertSearchAttributes(attributes);
+    this.writeSummary();
   }
 
   fail(type: string, message: string): void {

@@ -82,6 +82,8 @@ const MAX_REGISTRATION_MARGIN_MS = 60_000;
 const EXIT_TOLERANCE_PATCH = 'linkc-exit-tolerance';
 /** A refresh while a payment is open no longer looks the stay up (which replaced the quote the driver was paying). */
 const QUOTE_HOLDS_PATCH = 'linkc-quote-holds-while-paying';
+/** After LinkC accepted a registration, the stay is looked up at once (before, only after the refresh floor or the poll). */
+const CONFIRM_AT_ONCE_PATCH = 'linkc-confirms-registration-at-once';
 
 // Versioning: PINNED. A journey lives hours or days and ends on the build that started it, so no later
 // build replays it (no patched() for new builds); it stays pinned across continue-as-new (see support.ts).
@@ -321,6 +323,11 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     if (ready() && validUntil() > Date.now()) {
       await collection.refundDownTo(state.bookedMinor + dueMinor(), 'more than the garage asks');
       const outcome = await register();
+      if (outcome === 'registered' && patched(CONFIRM_AT_ONCE_PATCH)) {
+        // One look-up, of our own making: it confirms what LinkC booked and gives the exit-by (the car's tolerance).
+        await lookUpAgain();
+        return;
+      }
       if (outcome === 'retry') {
         // LinkC did not answer: try again shortly, never past the id's expiry.
         await condition(
@@ -335,6 +342,11 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
     const sinceLookUp = Date.now() - lookedUpAt;
     const gap = state.refreshRequested ? REFRESH_FLOOR_MS : polling.firstMs;
     if (sinceLookUp < gap && (await waitToLookUp('awaiting_payment', gap - sinceLookUp))) return;
+    await lookUpAgain();
+  }
+
+  /** Looks the stay up: the car has left, nothing is due (paid), or the rest of what LinkC asks is collected. */
+  async function lookUpAgain(): Promise<void> {
     const next = await lookUp();
     if (!next) journey.moveTo('completed');
     else if (dueMinor() === 0) journey.moveTo('paid');

@@ -60,6 +60,8 @@ const { openPaymentAttempt } = proxyActivities<PaymentAttemptActivities>({
 /** An attempt that finishes opening after its journey ended is superseded (before, it stayed open until its deadline). */
 const SUPERSEDE_OPENED_LATE_PATCH = 'collection-supersede-opened-late';
 const { paymentStatus, refundPayment } = proxyActivities<PaymentActivities>({ startToCloseTimeout: '20s', retry });
+/** A record read under REFRESH_FLOOR_MS ago, with no news since, is not read again before a refund (it was, every time). */
+const FRESH_RECORDS_PATCH = 'collection-fresh-records-not-reread';
 
 export class PaymentCollection {
   private readonly lock = new Lock();
@@ -69,6 +71,8 @@ export class PaymentCollection {
   private reading = 0;
   /** The journey has ended: no attempt opens any more, and one that was opening is superseded once open. */
   private ended = false;
+  /** When each attempt's processor record was last read (workflow time). */
+  private readonly readAt = new Map<string, number>();
   /** When the open attempt was last asked to read its processor (at most once per REFRESH_FLOOR_MS). */
   private nudgedAt = -Infinity;
 
@@ -186,7 +190,10 @@ export class PaymentCollection {
   /** Reads the processors' records of the attempts said to have moved (`all`: of every one that may hold money). */
   async read(all = false): Promise<void> {
     const mayHold = (a: PaymentAttempt) => a.heldMinor > 0 || a.view.status === 'captured' || this.unread.has(a.view.paymentId);
-    const ids = this.state.attempts.filter((a) => (all ? mayHold(a) : this.unread.has(a.view.paymentId))).map((a) => a.view.paymentId);
+    let ids = this.state.attempts.filter((a) => (all ? mayHold(a) : this.unread.has(a.view.paymentId))).map((a) => a.view.paymentId);
+    // Money moves only with news (a capture is reported, a refund is ours): a record just read still holds.
+    const fresh = (id: string) => !this.unread.has(id) && Date.now() - (this.readAt.get(id) ?? -Infinity) < REFRESH_FLOOR_MS;
+    if (ids.some(fresh) && patched(FRESH_RECORDS_PATCH)) ids = ids.filter((id) => !fresh(id));
     this.unread.clear();
     this.reading += 1;
     try {
@@ -199,6 +206,7 @@ export class PaymentCollection {
   private async readOne(id: string): Promise<void> {
     const entry = this.state.attempts.find((a) => a.view.paymentId === id)!;
     const status = await paymentStatus({ method: entry.view.method as PaymentMethod, orderId: id });
+    this.readAt.set(id, Date.now());
     // Only money its own workflow judged on time counts: a late capture is that workflow's to refund.
     const counts = status.state === 'captured' && entry.view.status === 'captured';
     const captured = counts ? toMinorUnits(status.captured ?? entry.view.amount!.value) : 0;

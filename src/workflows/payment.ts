@@ -55,6 +55,8 @@ const HISTORY_LIMIT = 2_000;
 const MAX_WATCH_INTERVAL_MS = 30 * 60_000;
 /** Attempts from before it wrote no search attributes (their replays still do not). */
 const SEARCH_ATTRIBUTES_PATCH = 'payment-search-attributes';
+/** An order that opened is not reported to the journey: the opener has its answer (the journey woke once more for it). */
+const OPENED_NOT_REPORTED_PATCH = 'payment-opened-not-reported';
 
 // Versioning: PINNED. An attempt's money (order, deadline, refunds) is judged start to end by the code that
 // opened it, even through a days-long watch; its continued runs keep the build too.
@@ -161,7 +163,8 @@ export async function payment(input: PaymentInput): Promise<PaymentView> {
       });
     }
     opened = true;
-    await changed();
+    if (view.redirectUrl && patched(OPENED_NOT_REPORTED_PATCH)) showStatus();
+    else await changed();
   }
   if (!view.redirectUrl) {
     countPaymentOutcome(view.method, view.status);
