@@ -8,8 +8,8 @@ import { createPaymentAttemptActivities } from '../src/activities/payment-attemp
 import { type LinkcClient } from '../src/activities/linkc/client';
 import { linkcJourney } from '../src/workflows';
 import { type LinkcJourneyInput } from '../src/workflows/linkc-journey';
-import { cancelJourney, getJourney, payJourney, refreshJourney, startJourney, type JourneyView } from '../src/workflows/messages';
-import { paymentWorkflowId } from '../src/workflows/payment-messages';
+import { cancelJourney, getJourney, payJourney, REFRESH_FLOOR_MS, refreshJourney, startJourney, type JourneyView } from '../src/workflows/messages';
+import { paymentNotified, paymentWorkflowId } from '../src/workflows/payment-messages';
 import { FakeLinkcClient, FakePayments } from './support/fake-linkc';
 import { testDataConverter, timeSkippingEnv, workflowBundle } from './support/temporal';
 
@@ -84,6 +84,25 @@ describe('LinkC journey (time-skipping)', () => {
       const done = await handle.result();
       expect(done.timeline.map((t) => t.state)).toEqual(['active', 'awaiting_payment', 'paid', 'completed']);
       expect(payments.refunds).toEqual([]);
+    });
+  });
+
+  test('once LinkC accepts the registration the stay is looked up at once: paid without waiting for a poll or the refresh floor', async () => {
+    await run(async ({ linkc, payments, start }) => {
+      linkc.enteredMinutesAgo(90, await env.currentTimeMs());
+      const { handle } = await start(); // polling every 30 s, and no refresh comes
+      const view = await handle.executeUpdate(payJourney, { args: [{ method: 'mobilpay' }] });
+      payments.capture(view.paymentId, await env.currentTimeMs());
+      await env.client.workflow.getHandle(paymentWorkflowId(view.paymentId)).signal(paymentNotified); // the processor's notification
+      await env.sleep(MINUTE);
+      const paid = await handle.query(getJourney);
+      expect(paid.state).toBe('paid');
+      const events = (await handle.fetchHistory()).events!;
+      const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'registerLinkcPayment')!;
+      const registered = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(scheduled.eventId))!;
+      const registeredAt = Number(registered.eventTime!.seconds) * 1000 + Math.floor((registered.eventTime!.nanos ?? 0) / 1e6);
+      const paidAt = Date.parse(paid.timeline.find((t) => t.state === 'paid')!.at);
+      expect(paidAt - registeredAt).toBeLessThan(REFRESH_FLOOR_MS); // before: the next poll, 30 s later
     });
   });
 

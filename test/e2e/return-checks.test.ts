@@ -106,6 +106,24 @@ describe("a driver's return from a hosted page checks at once (production poll i
     expect(await msUntil(id, 'paid', paidAt)).toBeLessThanOrEqual(PAID_WITHIN_MS);
   });
 
+  test('MobilPay (LinkC journey): the return wakes the payment workflow only; the journey wakes once, for its report, and reads the record once', async () => {
+    const { id, redirectUrl } = await linkcPayment('mobilpay');
+    const result = await (await fetch(redirectUrl, form({ card_number: '9900004810225098', cvv: '111', exp_date: '12/30' }))).text();
+    const back = /<a id="back" href="([^"]+)"/.exec(result)?.[1]?.replace(/&amp;/g, '&');
+    expect(await (await fetch(back!)).text()).toContain('Payment sent');
+    expect(await msUntil(id, 'paid', Date.now())).toBeLessThanOrEqual(PAID_WITHIN_MS);
+    const journey = await stack.env.client.workflow.getHandle(id).fetchHistory();
+    const payment = await stack.env.client.workflow.getHandle(`payment-${id}.1`).fetchHistory();
+    const signals = (events: typeof journey.events) => events!.flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+    const activities = journey.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    // Before: the return also signalled the journey (which nudged the payment again), the opened order was reported
+    // as well as the capture, the record was read twice, and the stay looked up only after the refresh floor.
+    expect(signals(journey.events)).toEqual(['paymentChanged']);
+    expect(signals(payment.events).every((name) => name === 'notified')).toBe(true);
+    expect(activities).toEqual(['lookupLinkcStay', 'openPaymentAttempt', 'paymentStatus', 'registerLinkcPayment', 'lookupLinkcStay']);
+    expect(journey.events!.filter((e) => e.workflowTaskStartedEventAttributes).length).toBeLessThanOrEqual(9);
+  });
+
   test('EPX (LinkC journey): the browser brings the Browser Post redirect → paid within 2 s', async () => {
     const { id, redirectUrl } = await linkcPayment('epx');
     const paidAt = Date.now();
