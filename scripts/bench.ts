@@ -1,7 +1,7 @@
 // npm run bench: parkflow against the bare engine, side by side in one run on this machine.
 //   npm run bench                      the full run (concurrency 1, 8, 32, 128; 10,000 open journeys)
 //   npm run bench -- --profile quick   a short one (concurrency 1 and 4, 200 open journeys)
-//   --kinds linkc,ector  --concurrency 1,16  --no-scale  --no-build  --out <dir>
+//   --kinds linkc,ector  --concurrency 1,16  --open 2000  --no-scale  --no-build  --out <dir>
 // It builds dist/, starts the production entries as separate processes (Temporal dev server, simulators
 // at zero added latency, worker, API), runs the bare workflows on the same dev server from this process,
 // and writes bench/results/<profile>.json and .svg.
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       profile: { type: 'string', default: 'full' },
       kinds: { type: 'string', default: 'parkingplus,linkc,ector' },
       concurrency: { type: 'string' },
+      open: { type: 'string' },
       'no-scale': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       out: { type: 'string', default: path.resolve(__dirname, '../bench/results') },
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
   const profileName = values.profile as keyof typeof PROFILES;
   if (!PROFILES[profileName]) throw new Error(`unknown profile ${values.profile} (full or quick)`);
   const profile = { ...PROFILES[profileName], ...(values.concurrency && { concurrencies: values.concurrency.split(',').map(Number) }) };
-  const kinds = values.kinds.split(',') as JourneyKind[];
+  const kinds = values.kinds.split(',').filter(Boolean) as JourneyKind[];
+  const openJourneys = values.open ? Number(values.open) : profile.openJourneys;
   const began = Date.now();
   if (!values['no-build']) execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit', cwd: path.resolve(__dirname, '..') });
 
@@ -52,7 +54,11 @@ async function main(): Promise<void> {
   console.log(`bench: ${profileName} profile; processes' logs in ${runDir}/logs`);
   // BENCH_CPU_PROFILE=<dir>: each process writes a V8 CPU profile there when it stops (what dominates a gap).
   const cpuProfile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  const processes = await startChaosProcesses(runDir, API_KEY, { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', SANDBOX_STATE_ON_DISK: 'false' }, cpuProfile);
+  // The service as configured by default; the benchmark's own variables (BENCH_ENV_<NAME>=value) override one setting.
+  const settings = Object.fromEntries(
+    Object.entries(process.env).flatMap(([name, value]) => (name.startsWith('BENCH_ENV_') && value ? [[name.slice(10), value]] : [])),
+  );
+  const processes = await startChaosProcesses(runDir, API_KEY, { LOG_LEVEL: 'info', SANDBOX_STATE_ON_DISK: 'false', ...settings }, cpuProfile);
   const address = `127.0.0.1:${processes.ports.temporal}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -109,7 +115,7 @@ async function main(): Promise<void> {
       entry.histories = { parkflow: await meanCounts(client, sample.parkflow), baseline: await meanCounts(client, sample.baseline) };
       results.kinds.push(entry);
     }
-    if (!values['no-scale']) results.scale = await measureScale(processes, client, profile.openJourneys, API_KEY);
+    if (!values['no-scale']) results.scale = await measureScale(processes, client, openJourneys, API_KEY);
   } finally {
     await bareWorker.stop();
     await connection.close();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config';
+import { PRODUCTION_NODE_FLAGS } from '../scripts/chaos/processes';
 
 // No Docker engine runs here: temporal-compose.yml is validated as `docker compose` would load it,
 // interpolated with an operator's environment, against the Compose Specification's own JSON schema
@@ -80,6 +81,11 @@ const operatorEnv: Record<string, string> = {
 const load = (env: Record<string, string>): any => interpolate(parse(file, { merge: true }), env);
 const errorsOf = (document: unknown) =>
   validateCompose(document) ? [] : (validateCompose.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+
+test("the image runs Node with the flags the chaos run and the benchmark measured (scripts/chaos/processes.ts)", () => {
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(path.resolve(__dirname, '../Dockerfile'), 'utf8'))?.[1];
+  expect(JSON.parse(cmd!)).toEqual(['node', ...PRODUCTION_NODE_FLAGS, 'dist/main.js']);
+});
 
 describe('temporal-compose.yml', () => {
   test('is a valid Compose file under the Compose Specification schema, once interpolated', () => {

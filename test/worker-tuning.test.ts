@@ -1,14 +1,15 @@
 import { loadConfig } from '../src/config';
-import { workerTuning } from '../src/temporal/settings';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, workerTuning } from '../src/temporal/settings';
 
 // Worker sizing from the environment: each variable set becomes its SDK option; unset (or empty,
-// as Compose passes an unset `${VAR:-}`) keeps the SDK's default.
+// as Compose passes an unset `${VAR:-}`) keeps the SDK's default — except the workflow cache, which
+// parkflow bounds (the SDK's default, sized from the heap, holds a gigabyte once full).
 
 describe('worker tuning', () => {
-  test('unset or empty: no option, the SDK decides', () => {
-    expect(workerTuning(loadConfig({}))).toEqual({});
+  test('unset or empty: no option but the bounded cache, the SDK decides the rest', () => {
+    expect(workerTuning(loadConfig({}))).toEqual({ maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS });
     const empty = { WORKER_MAX_CONCURRENT_ACTIVITIES: '', WORKER_MAX_CACHED_WORKFLOWS: '', WORKER_POLLER_AUTOSCALING: '' };
-    expect(workerTuning(loadConfig(empty))).toEqual({});
+    expect(workerTuning(loadConfig(empty))).toEqual({ maxCachedWorkflows: 128 });
   });
 
   test('each variable becomes its worker option', () => {
@@ -25,7 +26,7 @@ describe('worker tuning', () => {
       workflowTaskPollerBehavior: { type: 'autoscaling' },
       activityTaskPollerBehavior: { type: 'autoscaling' },
     });
-    expect(workerTuning(loadConfig({ WORKER_POLLER_AUTOSCALING: 'false' }))).toEqual({});
+    expect(workerTuning(loadConfig({ WORKER_POLLER_AUTOSCALING: 'false' }))).toEqual({ maxCachedWorkflows: 128 });
   });
 
   test('a bad value names its variable', () => {

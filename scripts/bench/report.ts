@@ -37,7 +37,10 @@ export function printResults(results: BenchResults): void {
   }
   const scale = results.scale;
   if (scale) {
-    console.log(`\n${scale.openJourneys} open journeys (started in ${scale.startSeconds} s): worker RSS ${scale.workerRssMb} MB, dev server RSS ${scale.devServerRssMb} MB`);
+    console.log(
+      `\n${scale.openJourneys} open journeys (started in ${scale.startSeconds} s), waiting: worker RSS ${scale.workerRssMb} MB, ` +
+        `dev server RSS ${scale.devServerRssMb} MB (5 s after the last start: ${scale.justStarted.workerRssMb} / ${scale.justStarted.devServerRssMb} MB)`,
+    );
     console.log(`  a step on one of them: ${Object.entries(scale.stepMs).map(([s, ms]) => `${s} ${ms} ms`).join(', ')}`);
     const r = scale.workerRestart;
     console.log(`  worker restarted: polling after ${r.readyMs} ms, first step answered ${r.firstStepMs} ms later, RSS ${r.rssMb} MB`);

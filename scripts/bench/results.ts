@@ -44,8 +44,11 @@ export interface KindResults {
 export interface ScaleResults {
   openJourneys: number;
   startSeconds: number;
+  /** Resident memory a minute after the last start, all of them waiting (MB). */
   workerRssMb: number;
   devServerRssMb: number;
+  /** The same, 5 s after the last start. */
+  justStarted: { workerRssMb: number; devServerRssMb: number };
   /** One step (GET and a refresh, then pay) on one of the open journeys, ms. */
   stepMs: Record<string, number>;
   /** A worker started while they wait: until it polls, and until a step on one of them is answered. */

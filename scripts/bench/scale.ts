@@ -11,6 +11,7 @@ import { type ScaleResults } from './results';
 import { sleep } from './timings';
 
 const IN_FLIGHT = 64;
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 60_000);
 
 export async function measureScale(processes: ChaosProcesses, _client: Client, open: number, apiKey: string): Promise<ScaleResults> {
   const http = new RetryingHttp(newClientStats(), Number.MAX_SAFE_INTEGER);
@@ -40,7 +41,9 @@ export async function measureScale(processes: ChaosProcesses, _client: Client, o
     }),
   );
   const startSeconds = Math.round((performance.now() - started) / 100) / 10;
-  await sleep(5_000); // the last starts' tasks done, the worker idle
+  await sleep(5_000); // the last starts' tasks done
+  const justStarted = { workerRssMb: rssMb(processes.worker.pid), devServerRssMb: rssMb(processes.devServer.pid) };
+  await sleep(SETTLE_MS); // waiting on their timers: what the processes hold once the garbage of the starts is collected
   const workerRssMb = rssMb(processes.worker.pid);
   const devServerRssMb = rssMb(processes.devServer.pid);
 
@@ -69,6 +72,7 @@ export async function measureScale(processes: ChaosProcesses, _client: Client, o
     startSeconds,
     workerRssMb,
     devServerRssMb,
+    justStarted,
     stepMs,
     workerRestart: { readyMs, firstStepMs, rssMb: rssMb(processes.worker.pid) },
   };

@@ -10,6 +10,8 @@ import { freePort } from '../../test/support/stack';
 import { sleep } from './http';
 
 const ROOT = path.resolve(__dirname, '../..');
+/** Node's flags in the image's CMD (Dockerfile): the worker and the API run with them here too. */
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=192'];
 
 export interface ChaosPorts {
   temporal: number;
@@ -231,10 +233,13 @@ export async function startChaosProcesses(
     { ...env, PARKFLOW_ROLE: 'worker' },
     async (out) => out.includes('parkflow is running (worker)'), // printed at any log level, once the worker polls
     logDir,
-    nodeArgs,
+    [...PRODUCTION_NODE_FLAGS, ...nodeArgs],
   );
   const apiUp = async () => (await fetch(`${local(ports.api)}/healthz`)).ok;
-  const api = new ManagedProcess('api', 'dist/main.js', { ...env, PARKFLOW_ROLE: 'api' }, apiUp, logDir, nodeArgs);
+  const api = new ManagedProcess('api', 'dist/main.js', { ...env, PARKFLOW_ROLE: 'api' }, apiUp, logDir, [
+    ...PRODUCTION_NODE_FLAGS,
+    ...nodeArgs,
+  ]);
   const stop = async () => {
     await Promise.allSettled([api.close(), worker.close()]);
     await simulators.close();
