@@ -58,7 +58,12 @@ async function main(): Promise<void> {
   const settings = Object.fromEntries(
     Object.entries(process.env).flatMap(([name, value]) => (name.startsWith('BENCH_ENV_') && value ? [[name.slice(10), value]] : [])),
   );
-  const processes = await startChaosProcesses(runDir, API_KEY, { LOG_LEVEL: 'info', SANDBOX_STATE_ON_DISK: 'false', ...settings }, cpuProfile);
+  const processes = await startChaosProcesses(
+    runDir,
+    API_KEY,
+    { LOG_LEVEL: 'info', SANDBOX_STATE_ON_DISK: 'false', ...settings },
+    cpuProfile,
+  );
   const address = `127.0.0.1:${processes.ports.temporal}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -103,6 +108,7 @@ async function main(): Promise<void> {
       for (const concurrency of profile.concurrencies) {
         const total = profile.journeys(concurrency);
         console.log(`${kind}: ${total} journeys, ${concurrency} in flight`);
+        await parkflow.prepare(kind, concurrency);
         const baseline = await profiled(() => runLevel(concurrency, total, driveBare));
         const ours = await profiled(() => runLevel(concurrency, total, drivePark));
         entry.levels.push({ concurrency, parkflow: ours.run, baseline: baseline.run });

@@ -61,7 +61,12 @@ export class BareDriver {
     const handle = this.client.workflow.getHandle(id);
     const update = (name: string, def: typeof bareEnter) => times.time(name, () => handle.executeUpdate(def));
     const untilPaid = () =>
-      times.time('until paid', () => pollUntil(() => times.time('get', () => handle.query(bareState)), (v: BareView) => v.state === 'paid'));
+      times.time('until paid', () =>
+        pollUntil(
+          () => times.time('get', () => handle.query(bareState)),
+          (v: BareView) => v.state === 'paid',
+        ),
+      );
     if (kind === 'parkingplus') {
       await update('enter', bareEnter);
       await update('finalize', bareFinalize);

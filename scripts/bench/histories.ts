@@ -33,6 +33,7 @@ export async function meanCounts(client: Client, journeys: string[][]): Promise<
     for (const key of Object.keys(total) as Array<keyof HistoryCounts>) total[key] += counts[key];
   }
   const mean = emptyCounts();
-  for (const key of Object.keys(mean) as Array<keyof HistoryCounts>) mean[key] = Math.round((total[key] / Math.max(1, journeys.length)) * 10) / 10;
+  for (const key of Object.keys(mean) as Array<keyof HistoryCounts>)
+    mean[key] = Math.round((total[key] / Math.max(1, journeys.length)) * 10) / 10;
   return mean;
 }

@@ -33,6 +33,11 @@ export class ParkflowDriver {
 
   constructor(private readonly targets: ParkflowTargets) {}
 
+  /** Before a level (untimed): the Parking+Plus accounts of its driver slots are linked. */
+  async prepare(kind: JourneyKind, concurrency: number): Promise<void> {
+    if (kind === 'parkingplus') await Promise.all(Array.from({ length: concurrency }, (_, slot) => this.account(slot)));
+  }
+
   async drive(kind: JourneyKind, slot: number, times: StepTimes): Promise<DrivenJourney> {
     if (kind === 'parkingplus') return this.parkingPlus(slot, times);
     return kind === 'linkc' ? this.linkc(times) : this.ector(times);
@@ -43,9 +48,10 @@ export class ParkflowDriver {
     const accountId = await this.account(slot);
     const tag = randomUUID().slice(0, 8).toUpperCase();
     let view = await this.start(times, { provider: 'parkingplus', accountId, securedParkingId: 187, plate: `PB${tag}` });
-    const gate = () => this.http.request(`${this.targets.simulators.parkingplus}/__sandbox/parking_sessions/${view.upstream.reference}/gate`, {
-      method: 'POST',
-    });
+    const gate = () =>
+      this.http.request(`${this.targets.simulators.parkingplus}/__sandbox/parking_sessions/${view.upstream.reference}/gate`, {
+        method: 'POST',
+      });
     await gate();
     view = await this.step(times, view.id, 'enter', {}, 'active');
     view = await this.step(times, view.id, 'finalize', {}, 'awaiting_payment');
@@ -86,7 +92,12 @@ export class ParkflowDriver {
   private async account(slot: number): Promise<string> {
     let id = this.accounts.get(slot);
     if (!id) {
-      const body = { provider: 'parkingplus', grant: 'password', username: `bench-${slot}-${randomUUID()}@example.com`, password: 'sekret' };
+      const body = {
+        provider: 'parkingplus',
+        grant: 'password',
+        username: `bench-${slot}-${randomUUID()}@example.com`,
+        password: 'sekret',
+      };
       id = String(expect(await this.api('POST', '/v1/accounts', body), 201, 'link').body.accountId);
       this.accounts.set(slot, id);
     }
@@ -110,7 +121,12 @@ export class ParkflowDriver {
     if (!payment?.redirectUrl) throw new Error(`pay answered no page: ${JSON.stringify(payment)}`);
     const outcome = await times.time('page', () => payOnPage(this.http, page, payment.redirectUrl, 'mobilpay'));
     if (!outcome.submitted) throw new Error(`the ${page} page refused the card: ${outcome.reason}`);
-    return times.time('until paid', () => pollUntil(() => this.read(times, id), (view) => view.state === 'paid'));
+    return times.time('until paid', () =>
+      pollUntil(
+        () => this.read(times, id),
+        (view) => view.state === 'paid',
+      ),
+    );
   }
 
   private async read(times: StepTimes, id: string): Promise<JourneyView> {

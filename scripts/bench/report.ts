@@ -9,7 +9,9 @@ export function printResults(results: BenchResults): void {
   console.log(`\n${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.temporal}`);
   for (const kind of results.kinds) {
     console.log(`\n${kind.kind}`);
-    console.log(`  ${'in flight'.padEnd(10)}${'bare/s'.padStart(9)}${'ours/s'.padStart(9)}${'ratio'.padStart(7)}   p99 ms ours / bare (ratio)`);
+    console.log(
+      `  ${'in flight'.padEnd(10)}${'bare/s'.padStart(9)}${'ours/s'.padStart(9)}${'ratio'.padStart(7)}   p99 ms ours / bare (ratio)`,
+    );
     for (const level of kind.levels) {
       const steps = Object.entries(level.parkflow.steps)
         .map(([step, ours]) => {
@@ -41,8 +43,15 @@ export function printResults(results: BenchResults): void {
       `\n${scale.openJourneys} open journeys (started in ${scale.startSeconds} s), waiting: worker RSS ${scale.workerRssMb} MB, ` +
         `dev server RSS ${scale.devServerRssMb} MB (5 s after the last start: ${scale.justStarted.workerRssMb} / ${scale.justStarted.devServerRssMb} MB)`,
     );
-    console.log(`  a step on one of them: ${Object.entries(scale.stepMs).map(([s, ms]) => `${s} ${ms} ms`).join(', ')}`);
+    console.log(
+      `  a step on one of them: ${Object.entries(scale.stepMs)
+        .map(([s, ms]) => `${s} ${ms} ms`)
+        .join(', ')}`,
+    );
     const r = scale.workerRestart;
-    console.log(`  worker restarted: polling after ${r.readyMs} ms, first step answered ${r.firstStepMs} ms later, RSS ${r.rssMb} MB`);
+    console.log(
+      `  worker restarted: polling after ${r.readyMs} ms, a step on one of them answered ${r.firstStepMs} ms later, ` +
+        `caught up with ${r.behind} asked to look meanwhile after ${r.caughtUpMs} ms; RSS ${r.rssMb} MB`,
+    );
   }
 }

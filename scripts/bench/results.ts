@@ -51,8 +51,11 @@ export interface ScaleResults {
   justStarted: { workerRssMb: number; devServerRssMb: number };
   /** One step (GET and a refresh, then pay) on one of the open journeys, ms. */
   stepMs: Record<string, number>;
-  /** A worker started while they wait: until it polls, and until a step on one of them is answered. */
-  workerRestart: { readyMs: number; firstStepMs: number; rssMb: number };
+  /**
+   * A worker started while they wait, `behind` of them asked to look now while it was down: until it polls,
+   * until a step on one of them is answered, and until the task queue has no backlog left (all from its start).
+   */
+  workerRestart: { readyMs: number; firstStepMs: number; behind: number; caughtUpMs: number; rssMb: number };
 }
 
 export interface BenchResults {

@@ -3,6 +3,7 @@
 // resident memory, one step on one of the first journeys (long evicted from the worker's cache), and a
 // worker started again while they all wait: until it polls, and until a step on one of them answers.
 import { type Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { newClientStats, RetryingHttp } from '../chaos/http';
@@ -12,8 +13,9 @@ import { sleep } from './timings';
 
 const IN_FLIGHT = 64;
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 60_000);
+const CATCH_UP = 1_000;
 
-export async function measureScale(processes: ChaosProcesses, _client: Client, open: number, apiKey: string): Promise<ScaleResults> {
+export async function measureScale(processes: ChaosProcesses, client: Client, open: number, apiKey: string): Promise<ScaleResults> {
   const http = new RetryingHttp(newClientStats(), Number.MAX_SAFE_INTEGER);
   const api = `http://127.0.0.1:${processes.ports.api}`;
   const headers = (key?: string) => ({ 'x-api-key': apiKey, ...(key ? { 'idempotency-key': key } : {}) });
@@ -56,16 +58,24 @@ export async function measureScale(processes: ChaosProcesses, _client: Client, o
   const [first, second, third] = ids;
   const stepMs = {
     get: await timed(() => http.request(`${api}/v1/journeys/${first}`, { headers: headers() }), 200),
-    pay: await timed(() => http.request(`${api}/v1/journeys/${first}/pay`, { json: { method: 'mobilpay' }, headers: headers('bench-scale-pay') }), 200),
+    pay: await timed(
+      () => http.request(`${api}/v1/journeys/${first}/pay`, { json: { method: 'mobilpay' }, headers: headers('bench-scale-pay') }),
+      200,
+    ),
     getAgain: await timed(() => http.request(`${api}/v1/journeys/${second}`, { headers: headers() }), 200),
   };
 
-  console.log('scale: the worker restarts while they wait');
+  // While the worker is down, backends ask a slice of the journeys to look now: the new worker must catch up with them.
+  const behind = ids.slice(3, 3 + Math.min(CATCH_UP, ids.length - 3));
+  console.log(`scale: the worker stops; ${behind.length} journeys are asked to look now; the worker starts again`);
   await processes.worker.stop();
+  for (const id of behind) await http.request(`${api}/v1/journeys/${id}/refresh`, { json: {}, headers: headers() });
   const restartAt = performance.now();
   await processes.worker.start();
   const readyMs = Math.round(performance.now() - restartAt);
   const firstStepMs = await timed(() => http.request(`${api}/v1/journeys/${third}`, { headers: headers() }), 200);
+  await untilNoBacklog(client, processes.env.TEMPORAL_TASK_QUEUE ?? 'parkflow');
+  const caughtUpMs = Math.round(performance.now() - restartAt);
   await sleep(2_000);
   return {
     openJourneys: open,
@@ -74,8 +84,32 @@ export async function measureScale(processes: ChaosProcesses, _client: Client, o
     devServerRssMb,
     justStarted,
     stepMs,
-    workerRestart: { readyMs, firstStepMs, rssMb: rssMb(processes.worker.pid) },
+    workerRestart: { readyMs, firstStepMs, behind: behind.length, caughtUpMs, rssMb: rssMb(processes.worker.pid) },
   };
+}
+
+/** Until the task queue's workflow and activity backlogs are empty (the server's approximate count, read twice 500 ms apart). */
+async function untilNoBacklog(client: Client, taskQueue: string): Promise<void> {
+  const backlog = async () => {
+    let total = 0;
+    for (const taskQueueType of [
+      temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    ]) {
+      const { stats } = await client.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: taskQueue },
+        taskQueueType,
+        reportStats: true,
+      });
+      total += Number(stats?.approximateBacklogCount ?? 0);
+    }
+    return total;
+  };
+  for (let empty = 0; empty < 2;) {
+    empty = (await backlog()) === 0 ? empty + 1 : 0;
+    await sleep(500);
+  }
 }
 
 /** Resident memory of a process, from /proc (Linux), in MB. */
