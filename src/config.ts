@@ -121,6 +121,8 @@ const BaseConfigSchema = z.object({
   TENANT_PAYS_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** Processor notifications per client address a minute: generous, a processor sends again. */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Drivers' returns from the hosted pages per client address: far above a driver's, far below a flood. */
+  RETURN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** Requests without a valid API key per client address a minute (docs, codec, return pages, wrong keys). */
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(300),
   // --- end abuse limits ---

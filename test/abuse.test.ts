@@ -159,6 +159,16 @@ describe('limits where no API key is sent', () => {
     expect(back.type).toBe('text/html'); // a driver's browser gets a page
   });
 
+  test('returns from the hosted pages: RETURN_RATE_LIMIT_PER_MINUTE per address (fixed at 120 before), then a page with Retry-After', async () => {
+    const app = api({ RETURN_RATE_LIMIT_PER_MINUTE: '3' });
+    for (let i = 0; i < 3; i++) expect((await request(app).get('/v1/payments/return')).status).toBe(200);
+    const back = await request(app).get('/v1/returns/parkingplus/journey-alpha-0123456789abcdef0123');
+    expect(back.status).toBe(429);
+    expect(back.type).toBe('text/html');
+    expect(Number(back.headers['retry-after'])).toBeGreaterThanOrEqual(59);
+    expect((await request(api()).get('/v1/payments/return')).status).toBe(200); // 120 by default
+  });
+
   test("a signed-in operator's codec calls are not counted; guessed operator keys are", async () => {
     const app = api({ PUBLIC_RATE_LIMIT_PER_MINUTE: '2' });
     const decode = (key: string) => request(app).post('/codec/decode').set('Authorization', `Bearer ${key}`).send({ payloads: [] });

@@ -71,6 +71,7 @@ export function chaosEnvironment(
     TENANT_PAYS_PER_MINUTE: '1000000',
     PUBLIC_RATE_LIMIT_PER_MINUTE: '1000000',
     WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
+    RETURN_RATE_LIMIT_PER_MINUTE: '1000000', // every driver's browser is this one address
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import rateLimit from 'express-rate-limit';
+import { type Config } from '../../config';
 import { ownerOf } from '../../domain/tenants';
 import { journeyOfOrder, type JourneyRefresher } from '../journey-refresh';
 import { landingPage, paymentSentPage } from '../landing-page';
@@ -9,16 +10,21 @@ import { type RateLimitStores, retryAfterOf } from '../rate-limit-store';
 // browser): each return only asks the journey to look now, so a forged or repeated one changes
 // nothing but the moment of a look the journey would make anyway.
 
-/** Returns a browser may make per minute (per address): far above a driver's, far below a flood. */
-const RETURNS_PER_MINUTE = 120;
-
-export function returnsRouter({ refresher, limitStores }: { refresher: JourneyRefresher; limitStores: RateLimitStores }): Router {
+export function returnsRouter({
+  config,
+  refresher,
+  limitStores,
+}: {
+  config: Pick<Config, 'RETURN_RATE_LIMIT_PER_MINUTE'>;
+  refresher: JourneyRefresher;
+  limitStores: RateLimitStores;
+}): Router {
   const router = Router();
   router.use(
     ['/payments/return', '/returns'],
     rateLimit({
       windowMs: 60_000,
-      limit: RETURNS_PER_MINUTE,
+      limit: config.RETURN_RATE_LIMIT_PER_MINUTE,
       store: limitStores('returns'),
       handler: (req, res) =>
         void res
