@@ -71,7 +71,11 @@ export const MOBILPAY = processorRow({
     name: 'MobilPay',
     port: (config) => config.SANDBOX_MOBILPAY_PORT,
     create: (config) =>
-      createMobilPaySandbox({ apiKey: config.MOBILPAY_API_KEY, posSignature: config.MOBILPAY_POS_SIGNATURE, dataDir: sandboxDataDir(config) }).app,
+      createMobilPaySandbox({
+        apiKey: config.MOBILPAY_API_KEY,
+        posSignature: config.MOBILPAY_POS_SIGNATURE,
+        dataDir: sandboxDataDir(config),
+      }).app,
   },
 });
 

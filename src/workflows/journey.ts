@@ -18,7 +18,6 @@ export const PRIVATE_SUMMARY_PATCH = 'journey-plate-key-and-memo';
  */
 export const ONE_UPSERT_PATCH = 'journey-one-upsert-per-task';
 
-
 /** A journey's state in one typed object: transitions, timeline, search attributes and memo move together. */
 export class Journey {
   readonly view: JourneyView;
