@@ -27,6 +27,6 @@ ENV PARKFLOW_BUILD_ID=${PARKFLOW_BUILD_ID}
 USER node
 # The API answers /healthz; a worker, its Temporal Runtime's metrics address (TEMPORAL_METRICS_BIND).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["node", "dist/healthcheck.js"]
-# A small young generation and a bounded heap: the worker's memory stays bounded (with its 128-run cache, under
+# A small young generation and a bounded heap: the worker's memory stays bounded (with its 256-run cache, about
 # 300 MB for 10,000 waiting journeys: README, Performance); the API needs less. scripts/chaos/processes.ts runs the same.
-CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=192", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=160", "dist/main.js"]

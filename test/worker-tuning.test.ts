@@ -9,7 +9,7 @@ describe('worker tuning', () => {
   test('unset or empty: no option but the bounded cache, the SDK decides the rest', () => {
     expect(workerTuning(loadConfig({}))).toEqual({ maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS });
     const empty = { WORKER_MAX_CONCURRENT_ACTIVITIES: '', WORKER_MAX_CACHED_WORKFLOWS: '', WORKER_POLLER_AUTOSCALING: '' };
-    expect(workerTuning(loadConfig(empty))).toEqual({ maxCachedWorkflows: 128 });
+    expect(workerTuning(loadConfig(empty))).toEqual({ maxCachedWorkflows: 256 });
   });
 
   test('each variable becomes its worker option', () => {
@@ -26,7 +26,7 @@ describe('worker tuning', () => {
       workflowTaskPollerBehavior: { type: 'autoscaling' },
       activityTaskPollerBehavior: { type: 'autoscaling' },
     });
-    expect(workerTuning(loadConfig({ WORKER_POLLER_AUTOSCALING: 'false' }))).toEqual({ maxCachedWorkflows: 128 });
+    expect(workerTuning(loadConfig({ WORKER_POLLER_AUTOSCALING: 'false' }))).toEqual({ maxCachedWorkflows: 256 });
   });
 
   test('a bad value names its variable', () => {

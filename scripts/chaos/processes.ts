@@ -11,7 +11,7 @@ import { sleep } from './http';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** Node's flags in the image's CMD (Dockerfile): the worker and the API run with them here too. */
-export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=192'];
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=160'];
 
 export interface ChaosPorts {
   temporal: number;

@@ -29,10 +29,11 @@ export const TEMPORAL_CONNECTION_VARIABLES = {
 
 /**
  * The workflow cache parkflow keeps by default: the SDK sizes it from the heap (about 2,300 runs in a 4 GB heap, a
- * gigabyte resident once full); 128 keeps a worker of 10,000 waiting journeys under 300 MB (npm run bench).
- * Journeys wait far longer than they work, so an evicted one replays only when it wakes.
+ * gigabyte resident once full); 256 holds the journeys and payments busy at 128 in flight without replaying them
+ * at every step, and keeps a worker of 10,000 waiting journeys near 300 MB (npm run bench; 128 halved the
+ * throughput at 128 in flight). Journeys wait far longer than they work: an evicted one replays when it wakes.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 128;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 256;
 
 /** Worker sizing; each unset variable keeps the SDK's default (the cache: parkflow's). */
 export const WORKER_TUNING_VARIABLES = {
