@@ -24,8 +24,8 @@ import { type BenchResults, type JourneyKind, type KindResults } from './bench/r
 import { measureScale } from './bench/scale';
 
 const PROFILES = {
-  full: { concurrencies: [1, 8, 32, 128], journeys: (c: number) => Math.max(20, 3 * c), openJourneys: 10_000 },
-  quick: { concurrencies: [1, 4], journeys: (c: number) => Math.max(6, 2 * c), openJourneys: 200 },
+  full: { concurrencies: [1, 8, 32, 128], journeys: (c: number) => Math.max(20, 3 * c), openJourneys: 10_000, settleMs: 60_000 },
+  quick: { concurrencies: [1, 4], journeys: (c: number) => Math.max(6, 2 * c), openJourneys: 200, settleMs: 10_000 },
 };
 const API_KEY = 'bench-api-key-0123456789abcdef';
 const HISTORY_SAMPLE = 5;
@@ -121,7 +121,8 @@ async function main(): Promise<void> {
       entry.histories = { parkflow: await meanCounts(client, sample.parkflow), baseline: await meanCounts(client, sample.baseline) };
       results.kinds.push(entry);
     }
-    if (!values['no-scale']) results.scale = await measureScale(processes, client, openJourneys, API_KEY);
+    if (!values['no-scale'])
+      results.scale = await measureScale(processes, client, { open: openJourneys, settleMs: profile.settleMs }, API_KEY);
   } finally {
     await bareWorker.stop();
     await connection.close();

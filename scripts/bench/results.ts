@@ -44,7 +44,7 @@ export interface KindResults {
 export interface ScaleResults {
   openJourneys: number;
   startSeconds: number;
-  /** Resident memory a minute after the last start, all of them waiting (MB). */
+  /** Resident memory once they have waited a while after the last start (full profile: a minute), in MB. */
   workerRssMb: number;
   devServerRssMb: number;
   /** The same, 5 s after the last start. */

@@ -12,10 +12,14 @@ import { type ScaleResults } from './results';
 import { sleep } from './timings';
 
 const IN_FLIGHT = 64;
-const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 60_000);
 const CATCH_UP = 1_000;
 
-export async function measureScale(processes: ChaosProcesses, client: Client, open: number, apiKey: string): Promise<ScaleResults> {
+export async function measureScale(
+  processes: ChaosProcesses,
+  client: Client,
+  { open, settleMs }: { open: number; settleMs: number },
+  apiKey: string,
+): Promise<ScaleResults> {
   const http = new RetryingHttp(newClientStats(), Number.MAX_SAFE_INTEGER);
   const api = `http://127.0.0.1:${processes.ports.api}`;
   const headers = (key?: string) => ({ 'x-api-key': apiKey, ...(key ? { 'idempotency-key': key } : {}) });
@@ -45,7 +49,7 @@ export async function measureScale(processes: ChaosProcesses, client: Client, op
   const startSeconds = Math.round((performance.now() - started) / 100) / 10;
   await sleep(5_000); // the last starts' tasks done
   const justStarted = { workerRssMb: rssMb(processes.worker.pid), devServerRssMb: rssMb(processes.devServer.pid) };
-  await sleep(SETTLE_MS); // waiting on their timers: what the processes hold once the garbage of the starts is collected
+  await sleep(settleMs); // waiting on their timers: what the processes hold once the garbage of the starts is collected
   const workerRssMb = rssMb(processes.worker.pid);
   const devServerRssMb = rssMb(processes.devServer.pid);
 
