@@ -64,6 +64,9 @@ async function main(): Promise<void> {
     { LOG_LEVEL: 'info', SANDBOX_STATE_ON_DISK: 'false', ...settings },
     cpuProfile,
   );
+  // Stopped from outside (Ctrl-C, a test's timeout): the child processes stop with it, not orphaned.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void processes.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
   const address = `127.0.0.1:${processes.ports.temporal}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });

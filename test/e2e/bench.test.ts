@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,13 +14,25 @@ let out: string;
 let results: BenchResults;
 let printed: string;
 
-beforeAll(() => {
+/** `npm run bench -- <args>` in its own process group, stopped as a whole if it overruns (npm alone would leave it running). */
+function runBench(args: string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const bench = spawn('npm', ['run', '--silent', 'bench', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  bench.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  bench.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-10_000)));
+  const overrun = setTimeout(() => process.kill(-bench.pid!, 'SIGTERM'), timeoutMs);
+  return new Promise((resolve) =>
+    bench.on('close', (status) => {
+      clearTimeout(overrun);
+      resolve({ status, stdout, stderr });
+    }),
+  );
+}
+
+beforeAll(async () => {
   out = mkdtempSync(path.join(tmpdir(), 'parkflow-bench-test-'));
-  const run = spawnSync('npm', ['run', '--silent', 'bench', '--', '--profile', 'quick', '--out', out], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 480_000,
-  });
+  const run = await runBench(['--profile', 'quick', '--out', out], 480_000);
   printed = run.stdout;
   if (run.status !== 0) throw new Error(`npm run bench failed (${run.status}): ${run.stderr.slice(-2000)}`);
   results = JSON.parse(readFileSync(path.join(out, 'quick.json'), 'utf8')) as BenchResults;
@@ -33,7 +45,13 @@ test('every journey kind, at each concurrency, side by side: all journeys comple
     expect(kind.levels.map((l) => l.concurrency)).toEqual([1, 4]);
     for (const { parkflow, baseline, concurrency } of kind.levels) {
       const expected = Math.max(6, 2 * concurrency);
-      expect({ kind: kind.kind, concurrency, ours: parkflow.journeys, bare: baseline.journeys, failed: parkflow.failed + baseline.failed }).toEqual({
+      expect({
+        kind: kind.kind,
+        concurrency,
+        ours: parkflow.journeys,
+        bare: baseline.journeys,
+        failed: parkflow.failed + baseline.failed,
+      }).toEqual({
         kind: kind.kind,
         concurrency,
         ours: expected,
