@@ -54,7 +54,12 @@ export function summarise(profile: CpuProfile, top = 12): ProfileSummary {
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, top)
       .map(([k, v]): [string, number] => [k, total ? v / total : 0]);
-  return { totalMs: Math.round(total / 1000), idleMs: Math.round(idle / 1000), byPackage: shares(byPackage), byFunction: shares(byFunction) };
+  return {
+    totalMs: Math.round(total / 1000),
+    idleMs: Math.round(idle / 1000),
+    byPackage: shares(byPackage),
+    byFunction: shares(byFunction),
+  };
 }
 
 function main(args: string[]): void {
