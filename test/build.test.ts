@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { freePort } from '../scripts/free-port';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { epxSandboxUrls } from '../src/sandbox/epx/app';
@@ -163,22 +163,11 @@ function jsFiles(dir: string): string[] {
   });
 }
 
-/** n distinct free ports: all held open at once, then released. */
+/** n distinct free ports. */
 async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
 }
 
 async function waitFor(check: () => Promise<boolean>, failure: () => string, timeoutMs = 90_000): Promise<void> {

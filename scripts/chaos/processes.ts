@@ -6,7 +6,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { epxSandboxUrls } from '../../src/sandbox/epx/app';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { freePort } from '../../test/support/stack';
+import { freePort } from '../free-port';
 import { sleep } from './http';
 
 const ROOT = path.resolve(__dirname, '../..');

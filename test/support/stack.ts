@@ -1,6 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../../scripts/free-port';
 import { requireBinary } from '../../scripts/temporal-binaries';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -45,7 +45,10 @@ export interface Stack {
   /** The answers so far that /openapi.json does not describe. */
   contractViolations(): Promise<string[]>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
-  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<{ status: number; type: string; body: any }>;
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string },
+  ): Promise<{ status: number; type: string; body: any }>;
   stop(): Promise<void>;
   /** Stops the service (worker and API) and the simulators, then starts them again on the same ports (Temporal keeps running). */
   restart(): Promise<void>;
@@ -87,7 +90,12 @@ export async function startStack(overrides: Record<string, string> = {}, options
   }
 }
 
-async function stackOn(env: TestWorkflowEnvironment, overrides: Record<string, string>, options: StackOptions, ports: Ports): Promise<Stack> {
+async function stackOn(
+  env: TestWorkflowEnvironment,
+  overrides: Record<string, string>,
+  options: StackOptions,
+  ports: Ports,
+): Promise<Stack> {
   // With a dataDir the simulators keep their state on disk, and a restart continues from it.
   const { dataDir } = options;
   const simulators = {
@@ -200,17 +208,8 @@ function requestMethod(init: { method?: string; body?: unknown; rawBody?: string
   return init.method ?? (init.body === undefined && init.rawBody === undefined ? 'GET' : 'POST');
 }
 
-/** A port free right now on 127.0.0.1 (for a server whose own URL must be known before it starts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+/** A port free right now on 127.0.0.1, below the ephemeral range (for a server whose own URL must be known before it starts). */
+export { freePort };
 
 /** Polls until `check` returns a value (or times out with the last value seen). */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
