@@ -44,10 +44,10 @@ export interface Stack {
   responses: RecordedResponse[];
   /** The answers so far that /openapi.json does not describe. */
   contractViolations(): Promise<string[]>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
   api(
     path: string,
     init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
   ): Promise<{ status: number; type: string; body: any }>;
   stop(): Promise<void>;
   /** Stops the service (worker and API) and the simulators, then starts them again on the same ports (Temporal keeps running). */
