@@ -10,20 +10,17 @@ import { API_KEY, startStack, type Stack } from './support/stack';
 
 const CLIENT = path.resolve(__dirname, '../clients/typescript');
 
-/** `npm run generate:client -- --check`, against the committed client or another copy. */
-function checkGenerated(dir = CLIENT): Promise<{ code: number | null; out: string }> {
-  const run = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.resolve(__dirname, '../scripts/generate-client.ts'), '--check', '--dir', dir],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+/** Runs a TypeScript file with tsx: its exit code and everything it printed. */
+function runTs(file: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string }> {
+  const run = spawn(process.execPath, ['--import', 'tsx', file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   run.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   run.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return new Promise((resolve) => run.on('close', (code) => resolve({ code, out })));
 }
+
+/** `npm run generate:client -- --check`, against the committed client or another copy. */
+const checkGenerated = (dir = CLIENT) => runTs(path.resolve(__dirname, '../scripts/generate-client.ts'), ['--check', '--dir', dir]);
 
 test('regenerating the client from the API document gives exactly what is committed', async () => {
   expect(await checkGenerated()).toEqual({ code: 0, out: '' });
@@ -63,12 +60,10 @@ describe('against a running service', () => {
       API_KEY,
       PARKINGPLUS_URL: stack.parkingPlusServer.url.replace(/\/$/, ''),
     };
-    const run = spawn(process.execPath, ['--import', 'tsx', path.join(CLIENT, 'example.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    run.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    run.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const code = await new Promise((resolve) => run.on('close', resolve));
-    expect({ code, out }).toEqual({ code: 0, out: expect.stringMatching(/^active\n\{[\s\S]*currency[\s\S]*\}\npending http:\/\/\S+\n$/) });
+    expect(await runTs(path.join(CLIENT, 'example.ts'), [], env)).toEqual({
+      code: 0,
+      out: expect.stringMatching(/^active\n\{[\s\S]*currency[\s\S]*\}\npending http:\/\/\S+\n$/),
+    });
   }, 60_000);
 
   test('a wrong key is the typed 401 problem', async () => {

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 
   // 4. Finalize: the amount to pay.
   const finalized = await parkflow.POST('/v1/journeys/{id}/finalize', journey);
-  console.log(finalized.data?.amount); // e.g. { amount: '5.00', currency: 'RON' }
+  console.log(finalized.data?.amount); // e.g. { value: '5.00', currency: 'RON' }
 
   // 5. Pay: the driver types the card on the processor's hosted page at redirectUrl.
   const pay = await parkflow.POST('/v1/journeys/{id}/pay', journey);

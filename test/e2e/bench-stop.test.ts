@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { spawnBench } from '../support/bench';
 
 // `npm run bench` stopped from outside (Ctrl-C, a caller's timeout) takes its dev server, simulators,
 // worker and API with it: left behind, they would load the machine and poll for as long as it runs.
-
-const ROOT = path.resolve(__dirname, '../..');
 
 /** The processes of a process group (field 5 of /proc/<pid>/stat). */
 function processGroup(pgid: number): number[] {
@@ -24,15 +21,7 @@ function processGroup(pgid: number): number[] {
 }
 
 test('SIGTERM to the process group of npm run bench stops every process it started', async () => {
-  const bench = spawn(
-    'npm',
-    ['run', '--silent', 'bench', '--', '--profile', 'quick', '--kinds', 'linkc', '--no-scale', '--out', 'unused'],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group, as a terminal's foreground job
-    },
-  );
+  const bench = spawnBench(['--profile', 'quick', '--kinds', 'linkc', '--no-scale', '--out', 'unused']);
   const exited = new Promise<number | null>((resolve) => bench.on('exit', (code) => resolve(code)));
   let printed = '';
   await new Promise<void>((resolve, reject) => {
@@ -47,7 +36,7 @@ test('SIGTERM to the process group of npm run bench stops every process it start
   // npm, tsx, the benchmark, and the processes it started: dev server, simulators, worker, API.
   expect(processGroup(group).length).toBeGreaterThanOrEqual(7);
 
-  process.kill(-group, 'SIGTERM'); // npm itself does not pass a SIGTERM on to the script
+  process.kill(-group, 'SIGTERM');
   expect(await exited).not.toBe(0);
   // npm is gone at once; the benchmark then stops its processes (the dev server within 5 s, or killed) and ends.
   const deadline = Date.now() + 20_000;

@@ -1,22 +1,21 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BenchResults } from '../../scripts/bench/results';
+import { spawnBench } from '../support/bench';
 
 // `npm run bench` as the README shows it, in its quick profile (concurrency 1 and 4, 200 open journeys):
 // the production build as separate processes, parkflow through HTTP and the bare workflows on the same
 // dev server. What is checked is that it measures what it says; its figures are targets for the full
 // run (README, Performance), never asserted here.
 
-const ROOT = path.resolve(__dirname, '../..');
 let out: string;
 let results: BenchResults;
 let printed: string;
 
-/** `npm run bench -- <args>` in its own process group, stopped as a whole if it overruns (npm alone would leave it running). */
+/** `npm run bench -- <args>`, its process group stopped as a whole if it overruns. */
 function runBench(args: string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const bench = spawn('npm', ['run', '--silent', 'bench', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const bench = spawnBench(args);
   let stdout = '';
   let stderr = '';
   bench.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -13,20 +13,35 @@ import { type MobilPaySandbox } from '../../src/sandbox/mobilpay/app';
 import { payment } from '../../src/workflows';
 import { type PaymentView } from '../../src/workflows/messages';
 import { openPayment, paymentOrderId, paymentWorkflowId, type PaymentInput } from '../../src/workflows/payment-messages';
-import { epxUrlSettings, freePort } from './stack';
+import { freePort } from '../../scripts/free-port';
+import { epxUrlSettings } from './stack';
 import { testDataConverter, timeSkippingEnv, workflowBundle } from './temporal';
 
 /** Starts one payment attempt the way a journey (or the API) does: Update-with-Start, first answer = the hosted page. */
-export async function startPayment(client: Client, taskQueue: string, input: PaymentInput): Promise<{ view: PaymentView; workflowId: string }> {
+export async function startPayment(
+  client: Client,
+  taskQueue: string,
+  input: PaymentInput,
+): Promise<{ view: PaymentView; workflowId: string }> {
   const workflowId = paymentWorkflowId(paymentOrderId(input.journeyId, input.attempt));
   const view = await client.workflow.executeUpdateWithStart(openPayment, {
-    startWorkflowOperation: new WithStartWorkflowOperation(payment, { workflowId, taskQueue, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING }),
+    startWorkflowOperation: new WithStartWorkflowOperation(payment, {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    }),
   });
   return { view, workflowId };
 }
 
 /** The driver types a card on the processor's hosted page (what the browser test does for real). */
-export async function payOnHostedPage(sims: { mobilPay: MobilPaySandbox; epx: EpxSandbox }, view: PaymentView, cardNumber: string, options: { deliver?: number } = {}) {
+export async function payOnHostedPage(
+  sims: { mobilPay: MobilPaySandbox; epx: EpxSandbox },
+  view: PaymentView,
+  cardNumber: string,
+  options: { deliver?: number } = {},
+) {
   if (view.method === 'mobilpay') {
     const ntpID = new URL(view.redirectUrl).pathname.split('/').pop()!;
     return sims.mobilPay.payWithCard(ntpID, cardNumber, '111');
@@ -34,7 +49,13 @@ export async function payOnHostedPage(sims: { mobilPay: MobilPaySandbox; epx: Ep
   // The hosted form posts what its link carries (TAC, 4-part key) with the card.
   const link = Object.fromEntries(new URL(view.redirectUrl).searchParams);
   const tx = sims.epx.transactions.get(link.TAC!)!;
-  const result = sims.epx.browserPost({ ...link, TRAN_NBR: tx.tranNbr, AMOUNT: fromMinorUnits(tx.amountMinor), ACCOUNT_NBR: cardNumber, EXP_DATE: '3012' });
+  const result = sims.epx.browserPost({
+    ...link,
+    TRAN_NBR: tx.tranNbr,
+    AMOUNT: fromMinorUnits(tx.amountMinor),
+    ACCOUNT_NBR: cardNumber,
+    EXP_DATE: '3012',
+  });
   if ('error' in result) throw new Error(`EPX refused: ${result.error}`);
   // The browser carries the redirect to parkflow (0 times = a lost redirect; 2 = a replay).
   for (let i = 0; i < (options.deliver ?? 1); i++) await postRedirect(result.redirectUrl, result.fields);
@@ -42,7 +63,11 @@ export async function payOnHostedPage(sims: { mobilPay: MobilPaySandbox; epx: Ep
 }
 
 export async function postRedirect(url: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
 }
 
 /**
@@ -53,15 +78,31 @@ export async function startPaymentHarness(sims: { mobilPay: MobilPaySandbox; epx
   const env = await timeSkippingEnv();
   const apiPort = await freePort();
   const servers = [await listen(sims.mobilPay.app, 0), await listen(sims.epx.app, 0)];
-  const config = loadConfig({ NODE_ENV: 'test', MOBILPAY_BASE_URL: servers[0]!.url, ...epxUrlSettings(servers[1]!.url), PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, API_KEYS: 'test:payments-test-key' });
-  const app = createApp({ config, temporal: env.client, logger: createLogger('silent'), box: new SecretBox(config.PARKFLOW_SECRET_KEY), parkingPlus: parkingPlusClient(config) });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    MOBILPAY_BASE_URL: servers[0]!.url,
+    ...epxUrlSettings(servers[1]!.url),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+    API_KEYS: 'test:payments-test-key',
+  });
+  const app = createApp({
+    config,
+    temporal: env.client,
+    logger: createLogger('silent'),
+    box: new SecretBox(config.PARKFLOW_SECRET_KEY),
+    parkingPlus: parkingPlusClient(config),
+  });
   servers.push(await listen(app, apiPort));
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
     dataConverter: testDataConverter(),
-    activities: createPaymentActivities({ mobilpay: mobilPayClient(config), epx: epxClient(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
+    activities: createPaymentActivities({
+      mobilpay: mobilPayClient(config),
+      epx: epxClient(config),
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+    }),
   });
   const running = worker.run();
   return {

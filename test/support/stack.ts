@@ -208,9 +208,6 @@ function requestMethod(init: { method?: string; body?: unknown; rawBody?: string
   return init.method ?? (init.body === undefined && init.rawBody === undefined ? 'GET' : 'POST');
 }
 
-/** A port free right now on 127.0.0.1, below the ephemeral range (for a server whose own URL must be known before it starts). */
-export { freePort };
-
 /** Polls until `check` returns a value (or times out with the last value seen). */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
