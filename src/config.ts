@@ -140,6 +140,13 @@ const BaseConfigSchema = z.object({
   SANDBOX_STATE_ON_DISK: z.stringbool().default(true),
   SANDBOX_HOST: z.string().default('127.0.0.1'),
 
+  // --- Event subscriptions (issue 14) ---
+  /** http and loopback/private subscriber URLs; unset: allowed in development only (a receiver on this machine). */
+  SUBSCRIBER_PRIVATE_TARGETS: z.stringbool().optional(),
+  SUBSCRIBER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** A subscriber whose deliveries all fail for this long is paused. */
+  SUBSCRIBER_PAUSE_AFTER_MS: z.coerce.number().int().min(60_000).default(24 * 60 * 60_000),
+
   /** Where processors and drivers' browsers reach parkflow (webhooks, return pages). */
   PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000'),
 
@@ -219,4 +226,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
   throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+}
+
+/** Which subscriber URLs parkflow calls: private and loopback targets only when configured, or in development. */
+export function subscriberTargetPolicy(config: Pick<Config, 'SUBSCRIBER_PRIVATE_TARGETS' | 'NODE_ENV'>): { allowPrivate: boolean } {
+  return { allowPrivate: config.SUBSCRIBER_PRIVATE_TARGETS ?? config.NODE_ENV === 'development' };
 }

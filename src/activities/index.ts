@@ -1,8 +1,10 @@
 import { type Client } from '@temporalio/client';
-import { type Config } from '../config';
+import { subscriberTargetPolicy, type Config } from '../config';
+import { SecretBox } from '../domain/sealed';
 import { EPX, MOBILPAY, OPERATORS, processorClients, type OperatorActivities } from '../registry';
 import { createPaymentAttemptActivities } from './payment-attempts';
 import { createPaymentActivities } from './payments';
+import { createEventActivities } from './subscribers/activities';
 
 export { linkcClient, parkingPlusClient } from '../registry';
 
@@ -18,6 +20,12 @@ export function createActivities({ config, temporal }: ActivityDeps) {
     ...operators,
     ...createPaymentActivities({ ...processorClients(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
     ...createPaymentAttemptActivities({ temporal }),
+    ...createEventActivities({
+      temporal,
+      box: new SecretBox(config.PARKFLOW_SECRET_KEY),
+      policy: subscriberTargetPolicy(config),
+      timeoutMs: config.SUBSCRIBER_TIMEOUT_MS,
+    }),
   };
 }
 

@@ -23,6 +23,7 @@ import { ectorRouter } from './routes/ector';
 import { codecRouter } from './routes/codec';
 import { journeysRouter } from './routes/journeys';
 import { returnsRouter } from './routes/returns';
+import { subscriptionsRouter } from './routes/subscriptions';
 import { webhooksRouter } from './routes/webhooks';
 import { TemporalCalls } from './temporal-calls';
 
@@ -114,7 +115,7 @@ export function createApp(apiDeps: ApiDeps): express.Express {
   const quotas = tenantQuotas(config, limitStores, logger); // what costs a spot or a card attempt
   app.post('/v1/journeys', quotas.starts);
   app.post('/v1/journeys/:id/pay', quotas.pays);
-  app.use('/v1', accountsRouter(deps), journeysRouter(deps), ectorRouter(deps));
+  app.use('/v1', accountsRouter(deps), journeysRouter(deps), ectorRouter(deps), subscriptionsRouter(deps));
 
   // A route that exists with other methods: 405 naming them (OPTIONS answers them).
   for (const [path, methods] of routeMethods(spec)) {

@@ -17,6 +17,14 @@ import {
   RefreshAnswer,
   STEP_SCHEMAS,
 } from './schemas';
+import {
+  CreateSubscriptionRequest,
+  JourneyEvent,
+  Subscription,
+  SubscriptionId,
+  SubscriptionList,
+  SubscriptionWithSecret,
+} from './subscription-schemas';
 
 // /openapi.json, generated from the same Zod schemas that validate requests and build answers.
 // Every route the API serves is here, with every status it can answer.
@@ -329,6 +337,73 @@ export function openApiDocument() {
       503: json(z.object({ status: z.literal('not ready'), reason: z.string() }), 'Not ready'),
     },
   });
+  const subscriptionPath = z.object({ id: SubscriptionId });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/subscriptions',
+    operationId: 'subscribe',
+    summary: 'Subscribe an endpoint to journey events (the signing secret is in this answer only)',
+    description:
+      'Events are signed with Standard Webhooks: verify them with the secret (any Standard Webhooks library). ' +
+      'The URL must be https and must not resolve to a loopback, private or link-local address (SSRF).',
+    security,
+    request: { body: { required: true, content: { 'application/json': { schema: CreateSubscriptionRequest } } } },
+    responses: {
+      201: json(SubscriptionWithSecret, 'The subscription and its secret', { headers: location }),
+      ...problems(400, 401, 409, 413, 415, 422, 429, 503),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/subscriptions',
+    operationId: 'listSubscriptions',
+    summary: "The tenant's subscriptions (no secrets), paused ones included",
+    security,
+    responses: { 200: json(SubscriptionList, 'The subscriptions'), ...problems(401, 429, 503) },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'unsubscribe',
+    summary: 'Delete a subscription: nothing more is sent to it',
+    security,
+    request: { params: subscriptionPath },
+    responses: { 204: { description: 'Deleted' }, ...problems(401, 404, 429, 503) },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/subscriptions/{id}/rotate-secret',
+    operationId: 'rotateSubscriptionSecret',
+    summary: 'A new signing secret; the previous one still signs beside it for 24 hours',
+    security,
+    request: { params: subscriptionPath },
+    responses: { 200: json(SubscriptionWithSecret, 'The subscription and its new secret'), ...problems(401, 404, 429, 503) },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/subscriptions/{id}/resume',
+    operationId: 'resumeSubscription',
+    summary: 'Deliver to a paused subscription again (events meanwhile were not sent)',
+    security,
+    request: { params: subscriptionPath },
+    responses: { 200: json(Subscription, 'The subscription, active'), ...problems(401, 404, 429, 503) },
+  });
+  registry.registerWebhook({
+    method: 'post',
+    path: 'journeyEvent',
+    operationId: 'journeyEvent',
+    summary: 'A journey entered a state (sent to each subscription that asked for this type)',
+    request: {
+      headers: z.object({
+        'webhook-id': z.string().meta({ description: "The event's id." }),
+        'webhook-timestamp': z.string().meta({ description: 'Seconds since the epoch; refuse one more than 5 minutes off.' }),
+        'webhook-signature': z.string().meta({ description: 'v1,<base64 HMAC-SHA256> per secret, space-separated.' }),
+      }),
+      body: { content: { 'application/json': { schema: JourneyEvent } } },
+    },
+    responses: { 200: { description: 'Any 2xx: taken. Anything else or no answer within 10 s: sent again later.' } },
+  });
+
   registry.registerPath({
     method: 'get',
     path: '/openapi.json',

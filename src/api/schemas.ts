@@ -67,7 +67,7 @@ export const ListJourneysQuery = z
   })
   .strict();
 
-const Money = z
+export const Money = z
   .object({
     value: z
       .string()

@@ -25,6 +25,9 @@ const BY_FAILURE_TYPE: Record<FailureType, { status: number; title: string }> = 
   [FailureType.NotPayableHere]: { status: 422, title: 'Not payable through parkflow' },
   [FailureType.PaymentWindowClosed]: { status: 409, title: 'Payment window closed' },
   [FailureType.CredentialRejected]: { status: 503, title: "Operator refused parkflow's credential" },
+  [FailureType.SubscriberUnavailable]: { status: 503, title: 'Subscriber unavailable' },
+  [FailureType.SubscriptionInactive]: { status: 404, title: 'Unknown subscription' },
+  [FailureType.SubscriberTargetRefused]: { status: 422, title: 'Subscriber URL refused' },
 };
 
 /** How long a client should wait before retrying after a 503. */

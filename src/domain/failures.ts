@@ -27,6 +27,12 @@ export const FailureType = {
   CredentialRejected: 'CredentialRejected',
   /** The operator's payment window has passed (Ector's 60 minutes from creation): the booking can no longer be paid. */
   PaymentWindowClosed: 'PaymentWindowClosed',
+  /** A subscriber's endpoint did not take an event (network error, timeout, non-2xx): delivered again later. */
+  SubscriberUnavailable: 'SubscriberUnavailable',
+  /** The subscription was deleted, or is paused after failing too long: nothing more is sent to it. */
+  SubscriptionInactive: 'SubscriptionInactive',
+  /** A subscriber URL that points at loopback, a private network or metadata service (SSRF), or is not https. */
+  SubscriberTargetRefused: 'SubscriberTargetRefused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -42,4 +48,6 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.NotPayableHere,
   FailureType.CredentialRejected,
   FailureType.PaymentWindowClosed,
+  FailureType.SubscriptionInactive,
+  FailureType.SubscriberTargetRefused,
 ];

@@ -20,8 +20,7 @@ export function tenantOfKey(keys: readonly ApiKey[], presented: string): string 
   return tenant;
 }
 
-export const JOURNEY_ID = /^journey-([a-z0-9-]+)-([a-f0-9]{20})$/;
-export const ACCOUNT_ID = /^account-parkingplus-([a-z0-9-]+)-([a-f0-9]{20})$/;
+export { ACCOUNT_ID, JOURNEY_ID, ownerOf } from './owners';
 
 /** `journey-<tenant>-<20 hex>`: stable for one tenant's Idempotency-Key, readable in the Web UI. */
 export function journeyIdFor(tenant: string, idempotencyKey: string): string {
@@ -37,9 +36,4 @@ export function accountIdFor(secretKeyBase64: string, tenant: string, email: str
     .update(`account-id\n${tenant}\n${email.trim().toLowerCase()}`)
     .digest('hex');
   return `account-parkingplus-${tenant}-${mac.slice(0, 20)}`;
-}
-
-/** The tenant an id belongs to, or undefined when it is not an id of this kind. */
-export function ownerOf(kind: 'journey' | 'account', id: string): string | undefined {
-  return (kind === 'journey' ? JOURNEY_ID : ACCOUNT_ID).exec(id)?.[1];
 }

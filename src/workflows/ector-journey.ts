@@ -215,7 +215,7 @@ export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyVie
   await collection.refundDownTo(state.booked ? totalMinor() : 0, state.booked ? 'more than the booking costs' : 'not booked by Ector');
   showPayment();
   journey.setDeadline('paymentDueAt', undefined);
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && journey.eventsSent);
   return journey.view;
 
   /** Until the payment deadline: wait for the driver's payment; once it is held, tell Ector. */
@@ -336,7 +336,7 @@ export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyVie
 
   /** A long wait continues as new before its history grows large. */
   async function continueIfLong(): Promise<void> {
-    const drained = () => allHandlersFinished() && !collection.needsReading;
+    const drained = () => allHandlersFinished() && !collection.needsReading && journey.eventsSent;
     await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }]);
   }
 }

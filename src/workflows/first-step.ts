@@ -41,7 +41,7 @@ export async function firstStep(journey: Journey, requestHash: string, step: () 
   }
   done = true;
   if (failure) {
-    await condition(allHandlersFinished);
+    await condition(() => allHandlersFinished() && journey.eventsSent);
     throw failure;
   }
 }

@@ -5,3 +5,5 @@ export { linkcJourney } from './linkc-journey';
 export { payment } from './payment';
 export { ectorJourney } from './ector-journey';
 export { ectorZoneCache, refreshEctorZones } from './ector-zones';
+export { eventStream } from './event-stream';
+export { subscriptions } from './subscriptions';

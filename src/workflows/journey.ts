@@ -1,6 +1,9 @@
 import { ApplicationFailure, patched, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { type SearchAttributeUpdatePair } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
+import { ownerOf } from '../domain/owners';
+import { journeyEvent } from './event-messages';
+import { EventOutbox, JOURNEY_EVENTS_PATCH } from './event-outbox';
 import { JOURNEY_MEMO, journeyMemo } from './journey-memo';
 import { TERMINAL_STATES, type JourneyStateName, type JourneyView, type Provider } from './messages';
 import { countTransition } from './metrics';
@@ -25,6 +28,8 @@ export class Journey {
   private summary?: string;
   /** Changes not written yet (one upsert per workflow task), by attribute name; undefined: written at once. */
   private unwritten?: Map<string, SearchAttributeUpdatePair>;
+  /** Where its events go to its tenant's subscribers (none for a journey id without a tenant). */
+  private outbox?: EventOutbox;
 
   /** `initial`: where the journey starts — entering a parking, or already parked (LinkC's yard). */
   constructor(id: string, provider: Provider, plate?: string, initial: JourneyStateName = 'entering') {
@@ -57,6 +62,19 @@ export class Journey {
     this.upsert([{ key: JourneyState, value: state }, ...(carriedPlate ? [{ key: JourneyPlate, value: null }] : [])]);
     this.summarise();
     countTransition(this.view.provider, state);
+    this.announce();
+  }
+
+  /** Every event of the journey has been handed to its event stream: it may end or continue as new. */
+  get eventsSent(): boolean {
+    return this.outbox?.empty ?? true;
+  }
+
+  private announce(): void {
+    const tenant = ownerOf('journey', this.view.id);
+    if (!tenant || !patched(JOURNEY_EVENTS_PATCH)) return;
+    this.outbox ??= new EventOutbox(tenant, this.view.id);
+    this.outbox.add(journeyEvent(this.view));
   }
 
   setReference(reference: string): void {

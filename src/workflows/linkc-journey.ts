@@ -302,7 +302,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   showPayment();
   journey.setDeadline('transactionValidUntil', undefined);
   journey.setDeadline('exitBy', undefined);
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && journey.eventsSent);
   return journey.view;
 
   /** Awaiting payment: register once enough is held; look the stay up again when the id lapses. */
@@ -412,7 +412,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
 
   /** A long wait continues as new before its history grows large. */
   async function continueIfLong(): Promise<void> {
-    const drained = () => allHandlersFinished() && !collection.needsReading;
+    const drained = () => allHandlersFinished() && !collection.needsReading && journey.eventsSent;
     await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }]);
   }
 }

@@ -320,7 +320,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   };
   /** At a safe point of a wait: no handler running; the continued run goes on waiting where this one was. */
   const continueAsNew = async () => {
-    await condition(allHandlersFinished);
+    await condition(() => allHandlersFinished() && journey.eventsSent);
     if (journey.isTerminal) return;
     const { memo, typedSearchAttributes } = workflowInfo();
     await makeContinueAsNewFunc<typeof parkingPlusJourney>({ memo, typedSearchAttributes })({ ...input, resume: state });
@@ -402,6 +402,6 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   }
 
   journey.setDeadline('exitBy', undefined);
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && journey.eventsSent);
   return journey.view;
 }
