@@ -5,3 +5,4 @@ export { linkcJourney } from './linkc-journey';
 export { payment } from './payment';
 export { ectorJourney } from './ector-journey';
 export { ectorZoneCache, refreshEctorZones } from './ector-zones';
+export { reconciliation } from './reconciliation';
