@@ -71,34 +71,74 @@ const MONEY_IN_FLIGHT = ['entering', 'finalizing', 'awaiting_payment'];
 const ENDED_UNBOOKED = ['cancelled', 'expired', 'failed'];
 
 const held = (r: ProcessorRecord) => r.capturedMinor - r.refundedMinor;
-const asMoney = (minor: number, currency: string | undefined): Money => ({ value: fromMinorUnits(Math.max(0, minor)), currency: currency ?? '?' });
+/** ISO 4217's code for "no currency": money whose currency neither the processor nor the journey shows. */
+const NO_CURRENCY = 'XXX';
+const asMoney = (minor: number, currency: string | undefined): Money => ({
+  value: fromMinorUnits(Math.max(0, minor)),
+  currency: currency ?? NO_CURRENCY,
+});
 
 export function compareJourney(books: JourneyBooks): Difference[] {
   const { journeyId } = books;
   const differences: Difference[] = [];
   const attemptOf = (r: ProcessorRecord) => books.attempts.find((a) => a.order === r.order && a.processor === r.processor);
   const kept = books.records.filter((r) => held(r) > 0 && attemptOf(r)?.status === 'captured');
+  // EPX's answers carry no currency: it books in its account's, which is the journey's.
+  const journeyCurrency =
+    books.attempts.map((a) => a.amount?.currency).find(Boolean) ??
+    (books.booking && books.booking !== 'unverifiable' ? books.booking.currency : undefined);
 
   for (const record of books.records) {
     const attempt = attemptOf(record);
     const { order, processor } = record;
-    const found = asMoney(held(record), record.currency ?? attempt?.amount?.currency);
+    const found = asMoney(held(record), record.currency ?? attempt?.amount?.currency ?? journeyCurrency);
     if (attempt?.status === 'captured') {
       const expected = attempt.amount;
       if (!expected) continue;
       if (record.currency && record.currency !== expected.currency) {
-        differences.push({ kind: 'currency-mismatch', journeyId, order, processor, expected, found, why: 'the processor captured another currency' });
+        differences.push({
+          kind: 'currency-mismatch',
+          journeyId,
+          order,
+          processor,
+          expected,
+          found,
+          why: 'the processor captured another currency',
+        });
       } else if (record.capturedMinor !== toMinorUnits(expected.value)) {
         const captured = asMoney(record.capturedMinor, expected.currency);
-        differences.push({ kind: 'amount-mismatch', journeyId, order, processor, expected, found: captured, why: 'the processor captured another amount' });
+        differences.push({
+          kind: 'amount-mismatch',
+          journeyId,
+          order,
+          processor,
+          expected,
+          found: captured,
+          why: 'the processor captured another amount',
+        });
       }
       continue;
     }
     if (held(record) <= 0 || attempt?.status === 'pending') continue;
     if (!attempt) {
-      differences.push({ kind: 'orphan-capture', journeyId, order, processor, found, why: 'no payment attempt of the journey holds this order' });
+      differences.push({
+        kind: 'orphan-capture',
+        journeyId,
+        order,
+        processor,
+        found,
+        why: 'no payment attempt of the journey holds this order',
+      });
     } else if (attempt.status === 'refunded') {
-      differences.push({ kind: 'missing-refund', journeyId, order, processor, expected: asMoney(0, found.currency), found, why: 'the attempt was refunded; the processor still holds money' });
+      differences.push({
+        kind: 'missing-refund',
+        journeyId,
+        order,
+        processor,
+        expected: asMoney(0, found.currency),
+        found,
+        why: 'the attempt was refunded; the processor still holds money',
+      });
     } else {
       // Declined or expired: superseded by the journey. The rule is clear when another attempt is the one kept.
       const compensable = kept.some((k) => k.order !== order);
@@ -117,7 +157,7 @@ export function compareJourney(books: JourneyBooks): Difference[] {
   if (MONEY_IN_FLIGHT.includes(books.state) || books.booking === 'unverifiable') return differences;
   if (books.attempts.some((a) => a.status === 'pending')) return differences;
   const keptMinor = kept.reduce((sum, r) => sum + held(r), 0);
-  const keptCurrency = kept.map((r) => r.currency ?? attemptOf(r)?.amount?.currency).find(Boolean);
+  const keptCurrency = kept.map((r) => r.currency ?? attemptOf(r)?.amount?.currency).find(Boolean) ?? journeyCurrency;
   const processor = kept[0]?.processor;
   const booking = books.booking && books.booking.amountMinor > 0 ? books.booking : null;
   if (!booking && keptMinor > 0) {
@@ -143,7 +183,14 @@ export function compareJourney(books: JourneyBooks): Difference[] {
     const expected = asMoney(booking.amountMinor, booking.currency);
     const found = asMoney(keptMinor, keptCurrency);
     if (keptCurrency && keptCurrency !== booking.currency)
-      differences.push({ kind: 'currency-mismatch', journeyId, processor: processor!, expected, found, why: 'kept in another currency than booked' });
+      differences.push({
+        kind: 'currency-mismatch',
+        journeyId,
+        processor: processor!,
+        expected,
+        found,
+        why: 'kept in another currency than booked',
+      });
     else if (keptMinor !== booking.amountMinor)
       differences.push({ kind: 'amount-mismatch', journeyId, processor: processor!, expected, found, why: 'kept differs from booked' });
   }
@@ -190,12 +237,12 @@ export function emptyBatch(): BatchResult {
   };
 }
 
-/** Adds a journey's records to a batch's processor totals. */
-export function addRecords(into: BatchResult, records: ProcessorRecord[]): void {
+/** Adds a journey's records to a batch's processor totals; `currency`: the journey's, for a record that shows none (EPX). */
+export function addRecords(into: BatchResult, records: ProcessorRecord[], fallback = NO_CURRENCY): void {
   for (const r of records) {
     const totals = into.processors[r.processor];
     totals.orders += 1;
-    const currency = r.currency ?? '?';
+    const currency = r.currency ?? fallback;
     if (r.capturedMinor) totals.capturedMinor[currency] = (totals.capturedMinor[currency] ?? 0) + r.capturedMinor;
     if (r.refundedMinor) totals.refundedMinor[currency] = (totals.refundedMinor[currency] ?? 0) + r.refundedMinor;
   }

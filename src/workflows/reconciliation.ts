@@ -3,13 +3,7 @@ import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/wor
 import type { PaymentActivities } from '../activities/payments';
 import type { ReconciliationActivities } from '../activities/reconciliation/activities';
 import { NON_RETRYABLE_FAILURES } from '../domain/failures';
-import {
-  countByKind,
-  emptyBatch,
-  mergeBatch,
-  type Difference,
-  type ReconciliationReport,
-} from '../reconciliation/compare';
+import { countByKind, emptyBatch, mergeBatch, type Difference, type ReconciliationReport } from '../reconciliation/compare';
 import { dayBefore, RECONCILIATION_TIME_ZONE } from '../reconciliation/day';
 import { countReconciliationDifferences } from './metrics';
 import { type ReconciliationInput } from './reconciliation-messages';
@@ -21,7 +15,12 @@ import { declareVersioning } from './versioning';
 // makes clear (a capture of a superseded attempt while another attempt is kept), and answer with
 // the report. Everything else is reported only.
 
-const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES };
+const retry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+};
 const { listReconciliationJourneys } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '1m', retry });
 const { reconcileJourneys } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '15m', heartbeatTimeout: '1m', retry });
 /** The same refund a payment attempt makes: down to what the order should keep (nothing), by the processor's record. */

@@ -90,7 +90,10 @@ export function createReconciliationActivities({ temporal, mobilpay, epx, ector,
 
   return {
     /** A page of the journeys that ran during the day (started before its end, running or closed after its start). */
-    async listReconciliationJourneys(input: { day: string; pageToken?: string }): Promise<{ journeyIds: string[]; nextPageToken?: string }> {
+    async listReconciliationJourneys(input: {
+      day: string;
+      pageToken?: string;
+    }): Promise<{ journeyIds: string[]; nextPageToken?: string }> {
       const { start, end } = dayBounds(input.day);
       const providers = PROVIDERS_PAID_BY_US.map((p) => `'${p}'`).join(', ');
       const query =
@@ -133,7 +136,7 @@ export function createReconciliationActivities({ temporal, mobilpay, epx, ector,
         batch.checked.orders += records.length;
         if (booking === 'unverifiable') batch.checked.bookingsUnverifiable += 1;
         else if (booking) batch.checked.bookings += 1;
-        addRecords(batch, records);
+        addRecords(batch, records, view.amount?.currency);
         batch.differences.push(...compareJourney({ journeyId, state: view.state, attempts, records, booking }));
       }
       return batch;
