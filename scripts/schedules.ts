@@ -1,4 +1,4 @@
-// npm run schedules: creates parkflow's Temporal Schedules (the daily Ector zone refresh) on the
+// npm run schedules: creates parkflow's Temporal Schedules (the daily Ector zone refresh, the nightly reconciliation) on the
 // cluster the environment names (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS or API key, TEMPORAL_TASK_QUEUE). Every
 // worker does the same at start; this is for a cluster set up before any worker runs. Safe to repeat.
 import { ensureSchedules } from '../src/temporal/schedules';

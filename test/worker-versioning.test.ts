@@ -13,6 +13,7 @@ test('every workflow type parkflow runs declares its versioning behaviour', () =
     ectorJourney: 'PINNED',
     payment: 'PINNED',
     refreshEctorZones: 'PINNED',
+    reconciliation: 'PINNED',
     parkingPlusAccount: 'AUTO_UPGRADE',
     ectorZoneCache: 'AUTO_UPGRADE',
   });

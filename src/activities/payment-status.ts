@@ -14,6 +14,8 @@ export interface ProcessorStatus {
   captured?: string;
   /** How much of a capture was refunded so far (decimal string). */
   refunded?: string;
+  /** The order's currency, when the processor's answer carries it (MobilPay does; EPX books in its account's). */
+  currency?: string;
   /** When the money moved, by the processor's own record (ISO instant): decides "on time". */
   capturedAt?: string;
 }

@@ -8,6 +8,8 @@ import {
 import { type Logger } from 'pino';
 import { ECTOR_ZONE_CACHE_ID, ECTOR_ZONES_SCHEDULE_ID } from '../workflows/ector-zone-messages';
 import { refreshEctorZones } from '../workflows/ector-zones';
+import { reconciliation } from '../workflows/reconciliation';
+import { RECONCILIATION_SCHEDULE_ID } from '../workflows/reconciliation-messages';
 
 // parkflow's Schedules, created by every worker at start (and by `npm run schedules` against a
 // cluster): creating one that exists is harmless, so any number of workers may run this at once.
@@ -31,8 +33,46 @@ export function ectorZonesSchedule(taskQueue: string): ScheduleOptions {
   };
 }
 
+/**
+ * The nightly reconciliation at 03:00 UTC, of the UTC day before (src/reconciliation/day.ts): the
+ * day's payments have settled by then (an attempt's watch outlives its deadline by hours at most).
+ */
+export function reconciliationSchedule(taskQueue: string): ScheduleOptions {
+  return {
+    scheduleId: RECONCILIATION_SCHEDULE_ID,
+    spec: { calendars: [{ hour: 3, minute: 0, comment: 'every night, the day before' }], timezone: 'UTC' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: reconciliation,
+      workflowId: RECONCILIATION_SCHEDULE_ID,
+      taskQueue,
+      args: [{}],
+    },
+    // A missed night is caught up within the day; its run still takes the day before its scheduled time.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+  };
+}
+
 export async function ensureSchedules(client: Client, config: { TEMPORAL_TASK_QUEUE: string }, logger?: ScheduleLogger): Promise<void> {
   await ensureEctorZonesSchedule(client, config.TEMPORAL_TASK_QUEUE, logger);
+  await ensureReconciliationSchedule(client, config.TEMPORAL_TASK_QUEUE, logger);
+}
+
+async function ensureReconciliationSchedule(client: Client, taskQueue: string, logger?: ScheduleLogger): Promise<void> {
+  const options = reconciliationSchedule(taskQueue);
+  try {
+    await client.schedule.create(options);
+    logger?.info({ scheduleId: options.scheduleId }, 'schedule created; the reconciliation runs every night at 03:00 UTC');
+    return;
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  const handle = client.schedule.getHandle(options.scheduleId);
+  const { action } = await handle.describe();
+  if (action.type === 'startWorkflow' && action.taskQueue !== taskQueue) {
+    await handle.update((previous) => ({ ...previous, action: options.action }));
+    logger?.warn({ scheduleId: options.scheduleId, from: action.taskQueue, to: taskQueue }, 'schedule moved to this task queue');
+  }
 }
 
 async function ensureEctorZonesSchedule(client: Client, taskQueue: string, logger?: ScheduleLogger): Promise<void> {

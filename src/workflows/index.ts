@@ -7,3 +7,4 @@ export { ectorJourney } from './ector-journey';
 export { ectorZoneCache, refreshEctorZones } from './ector-zones';
 export { eventStream } from './event-stream';
 export { subscriptions } from './subscriptions';
+export { reconciliation } from './reconciliation';

@@ -21,3 +21,10 @@ export function countPaymentOutcome(processor: string, outcome: string): void {
     outcome,
   });
 }
+
+/** A nightly reconciliation found differences: `count` of `kind` at `processor` (parkflow_reconciliation_differences_total). */
+export function countReconciliationDifferences(kind: string, processor: string, count: number): void {
+  metricMeter
+    .createCounter('parkflow_reconciliation_differences', undefined, 'Differences the nightly reconciliation found, by kind and processor')
+    .add(count, { kind, processor });
+}

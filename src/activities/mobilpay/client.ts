@@ -58,6 +58,7 @@ const Payment = z
     paymentURL: z.url().optional(),
     amount: z.number().nonnegative().optional(),
     refundedAmount: z.number().nonnegative().optional(),
+    currency: z.string().optional(),
     operationDate: Instant.optional(),
   })
   .loose();
@@ -164,6 +165,7 @@ export class MobilPayClient {
       reason: state === 'declined' ? `${error?.message ?? 'declined'} (${error?.code ?? payment.status})` : undefined,
       captured: moved && payment.amount !== undefined ? decimal(payment.amount) : undefined,
       refunded: payment.refundedAmount === undefined ? undefined : decimal(payment.refundedAmount),
+      currency: moved ? payment.currency : undefined,
       capturedAt: moved && payment.operationDate ? new Date(payment.operationDate).toISOString() : undefined,
     };
   }
