@@ -145,7 +145,11 @@ const BaseConfigSchema = z.object({
   SUBSCRIBER_PRIVATE_TARGETS: z.stringbool().optional(),
   SUBSCRIBER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** A subscriber whose deliveries all fail for this long is paused. */
-  SUBSCRIBER_PAUSE_AFTER_MS: z.coerce.number().int().min(60_000).default(24 * 60 * 60_000),
+  SUBSCRIBER_PAUSE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(24 * 60 * 60_000),
 
   /** Where processors and drivers' browsers reach parkflow (webhooks, return pages). */
   PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000'),

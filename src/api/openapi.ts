@@ -20,6 +20,7 @@ import {
 import {
   CreateSubscriptionRequest,
   JourneyEvent,
+  ReconciliationEvent,
   Subscription,
   SubscriptionId,
   SubscriptionList,
@@ -402,6 +403,14 @@ export function openApiDocument() {
       body: { content: { 'application/json': { schema: JourneyEvent } } },
     },
     responses: { 200: { description: 'Any 2xx: taken. Anything else or no answer within 10 s: sent again later.' } },
+  });
+  registry.registerWebhook({
+    method: 'post',
+    path: 'reconciliationDifference',
+    operationId: 'reconciliationDifference',
+    summary: "The nightly reconciliation found a difference in a journey's money",
+    request: { body: { content: { 'application/json': { schema: ReconciliationEvent } } } },
+    responses: { 200: { description: 'Any 2xx: taken.' } },
   });
 
   registry.registerPath({

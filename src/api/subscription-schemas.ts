@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PAYMENT_METHODS } from '../domain/payment-methods';
-import { EVENT_TYPES } from '../workflows/event-messages';
+import { EVENT_TYPES, JOURNEY_EVENT_TYPES, RECONCILIATION_EVENT_TYPE } from '../workflows/event-messages';
 import { JOURNEY_STATES, PROVIDERS } from '../workflows/messages';
 import { Money } from './schemas';
 
@@ -11,14 +11,22 @@ export const SubscriptionId = z
   .regex(/^sub_[a-f0-9]{16}$/)
   .meta({ description: 'sub_<16 hex>', example: 'sub_4f1c2a9b7d3e5f60' });
 
-const EventType = z.enum(EVENT_TYPES).meta({ id: 'EventType', description: 'journey.<state>: the journey entered that state.' });
+const EventType = z.enum(EVENT_TYPES).meta({
+  id: 'EventType',
+  description:
+    'journey.<state>: the journey entered that state; reconciliation.difference: the nightly reconciliation found one in its money.',
+});
 
 export const CreateSubscriptionRequest = z
   .object({
-    url: z.url({ protocol: /^https?$/ }).max(2048).meta({
-      description: 'Where events are POSTed. https, and not a loopback, private or link-local address (unless parkflow runs in development).',
-      example: 'https://backend.example/parkflow-events',
-    }),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .meta({
+        description:
+          'Where events are POSTed. https, and not a loopback, private or link-local address (unless parkflow runs in development).',
+        example: 'https://backend.example/parkflow-events',
+      }),
     events: z
       .array(EventType)
       .min(1)
@@ -37,11 +45,16 @@ export const Subscription = z
     url: z.string(),
     events: z.array(EventType),
     description: z.string().optional(),
-    status: z.enum(['active', 'paused']).meta({ description: 'paused: every delivery failed for a day; resume it when the endpoint is back.' }),
+    status: z
+      .enum(['active', 'paused'])
+      .meta({ description: 'paused: every delivery failed for a day; resume it when the endpoint is back.' }),
     createdAt: z.iso.datetime(),
     failingSince: z.iso.datetime().optional().meta({ description: 'Since when every delivery has failed.' }),
     pausedAt: z.iso.datetime().optional(),
-    previousSecretValidUntil: z.iso.datetime().optional().meta({ description: 'Until then events carry a signature with the previous secret too.' }),
+    previousSecretValidUntil: z.iso
+      .datetime()
+      .optional()
+      .meta({ description: 'Until then events carry a signature with the previous secret too.' }),
   })
   .meta({ id: 'Subscription' });
 
@@ -57,7 +70,7 @@ export const SubscriptionList = z.object({ subscriptions: z.array(Subscription) 
 export const JourneyEvent = z
   .object({
     id: z.string().meta({ description: 'The same for every delivery of this event: deduplicate on it (also the webhook-id header).' }),
-    type: EventType,
+    type: z.enum(JOURNEY_EVENT_TYPES),
     journeyId: z.string(),
     state: z.enum(JOURNEY_STATES),
     occurredAt: z.iso.datetime(),
@@ -87,5 +100,27 @@ export const JourneyEvent = z
     id: 'JourneyEvent',
     description:
       'POSTed to each subscription that asked for its type, signed with Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). ' +
-      "At least once, in order per journey and subscription; retried with exponential backoff for up to 24 h. No plate or smart key: GET the journey for those.",
+      'At least once, in order per journey and subscription; retried with exponential backoff for up to 24 h. No plate or smart key: GET the journey for those.',
+  });
+
+export const ReconciliationEvent = z
+  .object({
+    id: z.string().meta({ description: 'reconciliation-<day>.<journey id>.<kind>.<order>: deduplicate on it.' }),
+    type: z.literal(RECONCILIATION_EVENT_TYPE),
+    journeyId: z.string(),
+    occurredAt: z.iso.datetime(),
+    data: z.object({
+      day: z.iso.date(),
+      kind: z.string().meta({ example: 'orphan-capture' }),
+      processor: z.string(),
+      order: z.string().optional(),
+      expected: Money.optional(),
+      found: Money.optional(),
+      why: z.string(),
+      compensated: z.boolean().meta({ description: 'Refunded by the reconciliation (a capture of a superseded attempt).' }),
+    }),
+  })
+  .meta({
+    id: 'ReconciliationEvent',
+    description: "A difference in a journey's money found by the nightly reconciliation; signed like journey events.",
   });

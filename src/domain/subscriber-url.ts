@@ -13,6 +13,8 @@ export interface TargetPolicy {
 }
 
 const lookupAll = promisify(lookup);
+/** A resolver that does not answer is a host we cannot check. */
+const LOOKUP_TIMEOUT_MS = 5_000;
 
 /** Why the address may not be called, or undefined when it is a public unicast address. */
 export function refusedAddress(address: string, policy: TargetPolicy): string | undefined {
@@ -34,7 +36,8 @@ export async function refusedSubscriberUrl(raw: string, policy: TargetPolicy): P
   if (ipaddr.isValid(host)) return refusedAddress(host, policy);
   if (policy.allowPrivate) return undefined;
   try {
-    const addresses = await lookupAll(host, { all: true });
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('lookup timed out')), LOOKUP_TIMEOUT_MS).unref());
+    const addresses = await Promise.race([lookupAll(host, { all: true }), timeout]);
     for (const { address } of addresses) {
       const refused = refusedAddress(address, policy);
       if (refused) return `${host} resolves to ${refused}`;
@@ -52,7 +55,8 @@ export function guardedLookup(policy: TargetPolicy): typeof lookup {
       if (err) return callback(err);
       const list = addresses as Array<{ address: string; family: number }>;
       const refused = list.map((a) => refusedAddress(a.address, policy)).find(Boolean);
-      if (refused) return callback(Object.assign(new Error(`refused target: ${hostname} resolves to ${refused}`), { code: 'ETARGETREFUSED' }));
+      if (refused)
+        return callback(Object.assign(new Error(`refused target: ${hostname} resolves to ${refused}`), { code: 'ETARGETREFUSED' }));
       if ((options as { all?: boolean }).all) return callback(null, list);
       callback(null, list[0]!.address, list[0]!.family);
     });

@@ -8,11 +8,11 @@ import { JOURNEY_STATES, type JourneyStateName, type JourneyView, type PaymentSt
 /** One event type per journey state a journey enters: `journey.paid`, `journey.completed`, … */
 export const JOURNEY_EVENT_TYPES = JOURNEY_STATES.map((state) => `journey.${state}` as const);
 export type JourneyEventType = (typeof JOURNEY_EVENT_TYPES)[number];
+/** The nightly reconciliation found a difference in a journey's money (src/workflows/reconciliation.ts). */
+export const RECONCILIATION_EVENT_TYPE = 'reconciliation.difference';
 /** Every type a subscription may ask for. */
-export const EVENT_TYPES: readonly [JourneyEventType, ...JourneyEventType[]] = JOURNEY_EVENT_TYPES as [
-  JourneyEventType,
-  ...JourneyEventType[],
-];
+export const EVENT_TYPES: readonly [EventType, ...EventType[]] = [RECONCILIATION_EVENT_TYPE, ...JOURNEY_EVENT_TYPES];
+export type EventType = JourneyEventType | typeof RECONCILIATION_EVENT_TYPE;
 
 /** What a journey event says about the journey: no plate, no smart key command (a subscriber reads those with GET). */
 export interface JourneyEventData {
@@ -64,8 +64,31 @@ export function journeyEvent(view: JourneyView): JourneyEvent {
   };
 }
 
+/** A difference the nightly reconciliation found in one journey's money (no journey state: it judges the books). */
+export interface ReconciliationEvent {
+  /** `reconciliation-<day>.<journey id>.<kind>.<order>`: the same difference of the same day has the same id. */
+  id: string;
+  type: typeof RECONCILIATION_EVENT_TYPE;
+  journeyId: string;
+  occurredAt: string;
+  data: {
+    day: string;
+    kind: string;
+    processor: string;
+    order?: string;
+    expected?: Money;
+    found?: Money;
+    why: string;
+    /** Refunded by the reconciliation (a capture of a superseded attempt). */
+    compensated: boolean;
+  };
+}
+
+/** What a subscriber receives. */
+export type ParkflowEvent = JourneyEvent | ReconciliationEvent;
+
 /** Events of one stream (a journey), in the order they happened. Sent with Signal-With-Start. */
-export const eventsEmitted = defineSignal<[JourneyEvent[]]>('events');
+export const eventsEmitted = defineSignal<[ParkflowEvent[]]>('events');
 
 /** The workflow that delivers one journey's events: readable next to the journey in the Web UI. */
 export function eventStreamId(journeyId: string): string {

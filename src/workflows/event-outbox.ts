@@ -1,6 +1,6 @@
 import { log, proxyLocalActivities } from '@temporalio/workflow';
 import type { EventActivities } from '../activities/subscribers/activities';
-import { type JourneyEvent } from './event-messages';
+import { type ParkflowEvent } from './event-messages';
 
 /** A journey before it emitted events; with it, every transition is sent to the journey's event stream. */
 export const JOURNEY_EVENTS_PATCH = 'journey-events';
@@ -16,7 +16,7 @@ const { publishEvents } = proxyLocalActivities<EventActivities>({
 
 /** A journey's events, sent one batch at a time so the stream receives them in order. */
 export class EventOutbox {
-  private readonly queue: JourneyEvent[] = [];
+  private readonly queue: ParkflowEvent[] = [];
   private sending = false;
 
   constructor(
@@ -24,7 +24,7 @@ export class EventOutbox {
     private readonly journeyId: string,
   ) {}
 
-  add(event: JourneyEvent): void {
+  add(event: ParkflowEvent): void {
     this.queue.push(event);
     if (!this.sending) void this.send();
   }

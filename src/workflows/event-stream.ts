@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, log, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { EventActivities } from '../activities/subscribers/activities';
 import { FailureType } from '../domain/failures';
-import { eventsEmitted, type JourneyEvent } from './event-messages';
+import { eventsEmitted, type ParkflowEvent } from './event-messages';
 import { applicationFailureOf } from './support';
 import { declareVersioning } from './versioning';
 
@@ -40,10 +40,10 @@ const { deliverEvent } = proxyActivities<EventActivities>({
 // Versioning: PINNED, like the journey whose events it carries; it ends within a day.
 declareVersioning(eventStream, 'PINNED');
 export async function eventStream(input: EventStreamInput): Promise<EventStreamResult> {
-  const arrived: JourneyEvent[] = [];
+  const arrived: ParkflowEvent[] = [];
   /** A reset journey sends its transitions again: one delivery per event id and run of this workflow. */
   const seen = new Set<string>();
-  const lanes = new Map<string, JourneyEvent[]>();
+  const lanes = new Map<string, ParkflowEvent[]>();
   const result: EventStreamResult = { delivered: 0, undelivered: 0 };
 
   setHandler(eventsEmitted, (events) => {
@@ -54,7 +54,7 @@ export async function eventStream(input: EventStreamInput): Promise<EventStreamR
     }
   });
 
-  const drain = async (subscriptionId: string, lane: JourneyEvent[]) => {
+  const drain = async (subscriptionId: string, lane: ParkflowEvent[]) => {
     while (lane.length > 0) {
       const event = lane[0]!;
       try {

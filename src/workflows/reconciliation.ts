@@ -1,6 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activities/payments';
+import type { EventActivities } from '../activities/subscribers/activities';
 import type { ReconciliationActivities } from '../activities/reconciliation/activities';
 import { NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { countByKind, emptyBatch, mergeBatch, type Difference, type ReconciliationReport } from '../reconciliation/compare';
@@ -25,6 +26,9 @@ const { listReconciliationJourneys } = proxyActivities<ReconciliationActivities>
 const { reconcileJourneys } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '15m', heartbeatTimeout: '1m', retry });
 /** The same refund a payment attempt makes: down to what the order should keep (nothing), by the processor's record. */
 const { refundPayment } = proxyActivities<PaymentActivities>({ startToCloseTimeout: '20s', scheduleToCloseTimeout: '10m', retry });
+
+/** Each difference goes to its journey's tenant's subscribers as a reconciliation.difference event. */
+const { announceDifferences } = proxyActivities<EventActivities>({ startToCloseTimeout: '1m', retry });
 
 /** Differences listed in the report beyond which they are only counted (the result stays well under the payload limit). */
 const LISTED_DIFFERENCES = 500;
@@ -63,6 +67,7 @@ export async function reconciliation(input: ReconciliationInput = {}): Promise<R
 
   const byKind = countByKind(total.differences);
   countDifferences(total.differences);
+  if (total.differences.length > 0) await announceDifferences({ day, differences: total.differences });
   return {
     day,
     timeZone: RECONCILIATION_TIME_ZONE,

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { type JourneyEventType } from './event-messages';
+import { type EventType } from './event-messages';
 
 // A tenant's event subscriptions live in one long-lived workflow per tenant. Secrets travel and rest
 // sealed (src/domain/sealed.ts); only the delivery activity opens them, and the API shows one once.
@@ -9,7 +9,7 @@ export type SubscriptionStatus = 'active' | 'paused';
 export interface SubscriptionRecord {
   id: string;
   url: string;
-  events: JourneyEventType[];
+  events: EventType[];
   description?: string;
   status: SubscriptionStatus;
   createdAt: string;
@@ -25,7 +25,7 @@ export interface SubscriptionRecord {
 export interface Subscribe {
   id: string;
   url: string;
-  events: JourneyEventType[];
+  events: EventType[];
   description?: string;
   sealedSecret: string;
 }

@@ -55,7 +55,12 @@ export async function subscriptions(input: SubscriptionsInput): Promise<void> {
     subscribe,
     ({ sealedSecret, ...request }) => {
       const now = new Date().toISOString();
-      const record: SubscriptionRecord = { ...request, status: 'active', createdAt: now, secrets: [{ sealed: sealedSecret, createdAt: now }] };
+      const record: SubscriptionRecord = {
+        ...request,
+        status: 'active',
+        createdAt: now,
+        secrets: [{ sealed: sealedSecret, createdAt: now }],
+      };
       records.set(record.id, record);
       show();
       return record;
@@ -85,7 +90,10 @@ export async function subscriptions(input: SubscriptionsInput): Promise<void> {
       const now = Date.now();
       const retiresAt = new Date(now + SECRET_OVERLAP_MS).toISOString();
       // The newest secret signs alone; the one it replaces signs beside it for a day; older ones are gone.
-      record.secrets = [{ sealed: sealedSecret, createdAt: new Date(now).toISOString() }, { ...record.secrets[0]!, retiresAt }];
+      record.secrets = [
+        { sealed: sealedSecret, createdAt: new Date(now).toISOString() },
+        { ...record.secrets[0]!, retiresAt },
+      ];
       show();
       return record;
     },
@@ -131,7 +139,11 @@ export async function subscriptions(input: SubscriptionsInput): Promise<void> {
     if (await condition(recovered, Math.max(0, Date.parse(record.pauseAt!) - Date.now()))) return;
     record.status = 'paused';
     record.pausedAt = new Date().toISOString();
-    log.warn('subscriber paused: every delivery failed for too long', { tenant: input.tenant, subscriptionId: record.id, failingSince: since });
+    log.warn('subscriber paused: every delivery failed for too long', {
+      tenant: input.tenant,
+      subscriptionId: record.id,
+      failingSince: since,
+    });
     show();
   }
   // A run continued as new takes over the timers of subscribers still failing.

@@ -95,6 +95,16 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
     expect(listed).toMatchObject({ provider: 'parkingplus', state: 'completed', plate: 'CJ-01-ABC' });
   });
 
+  test('event subscriptions refuse loopback, private and metadata targets (SSRF) with a problem naming url', async () => {
+    for (const url of ['https://127.0.0.1/events', 'https://localhost:8443/events', 'https://169.254.169.254/latest', 'https://10.0.0.7/hook', 'http://93.184.216.34/hook']) {
+      const res = await stack.api('/v1/subscriptions', { body: { url, events: ['journey.paid'] } });
+      expect(res.status).toBe(422);
+      expect(res.type).toContain('application/problem+json');
+      expect(res.body.errors).toEqual([{ field: 'url', message: expect.any(String) }]);
+    }
+    expect((await stack.api('/v1/subscriptions')).body).toEqual({ subscriptions: [] });
+  });
+
   test('idempotent start: same key and body → same journey and answer; another body → 422; no key → 400', async () => {
     const accountId = await linkDriver('idempotent@example.com');
     const key = randomUUID();

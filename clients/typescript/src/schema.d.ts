@@ -344,6 +344,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's subscriptions (no secrets), paused ones included */
+        get: operations["listSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe an endpoint to journey events (the signing secret is in this answer only)
+         * @description Events are signed with Standard Webhooks: verify them with the secret (any Standard Webhooks library). The URL must be https and must not resolve to a loopback, private or link-local address (SSRF).
+         */
+        post: operations["subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a subscription: nothing more is sent to it */
+        delete: operations["unsubscribe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret; the previous one still signs beside it for 24 hours */
+        post: operations["rotateSubscriptionSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver to a paused subscription again (events meanwhile were not sent) */
+        post: operations["resumeSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -362,9 +434,116 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    journeyEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A journey entered a state (sent to each subscription that asked for this type) */
+        post: operations["journeyEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    reconciliationDifference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The nightly reconciliation found a difference in a journey's money */
+        post: operations["reconciliationDifference"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
+        /** @description POSTed to each subscription that asked for its type, signed with Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). At least once, in order per journey and subscription; retried with exponential backoff for up to 24 h. No plate or smart key: GET the journey for those. */
+        JourneyEvent: {
+            /** @description The same for every delivery of this event: deduplicate on it (also the webhook-id header). */
+            id: string;
+            /** @enum {string} */
+            type: "journey.entering" | "journey.active" | "journey.finalizing" | "journey.awaiting_payment" | "journey.paid" | "journey.exiting" | "journey.completed" | "journey.cancelled" | "journey.expired" | "journey.failed" | "journey.needs_reauth";
+            journeyId: string;
+            /** @enum {string} */
+            state: "entering" | "active" | "finalizing" | "awaiting_payment" | "paid" | "exiting" | "completed" | "cancelled" | "expired" | "failed" | "needs_reauth";
+            /** Format: date-time */
+            occurredAt: string;
+            data: {
+                /** @enum {string} */
+                provider: "parkingplus" | "linkc" | "ector";
+                amount?: components["schemas"]["Money"];
+                payment?: {
+                    paymentId: string;
+                    /** @enum {string} */
+                    method: "parkingplus" | "mobilpay" | "epx";
+                    redirectUrl: string;
+                    /** @enum {string} */
+                    status: "pending" | "captured" | "declined" | "expired" | "refunded";
+                    amount?: components["schemas"]["Money"];
+                    reason?: string;
+                };
+                deadlines: {
+                    /** Format: date-time */
+                    paymentDueAt?: string;
+                    /** Format: date-time */
+                    transactionValidUntil?: string;
+                    /** Format: date-time */
+                    exitBy?: string;
+                };
+                reference?: string;
+                failure?: {
+                    type: string;
+                    message: string;
+                };
+            };
+        };
+        Money: {
+            /**
+             * @description A decimal string, never a float.
+             * @example 10.00
+             */
+            value: string;
+            /** @example RON */
+            currency: string;
+        };
+        /** @description A difference in a journey's money found by the nightly reconciliation; signed like journey events. */
+        ReconciliationEvent: {
+            /** @description reconciliation-<day>.<journey id>.<kind>.<order>: deduplicate on it. */
+            id: string;
+            /** @enum {string} */
+            type: "reconciliation.difference";
+            journeyId: string;
+            /** Format: date-time */
+            occurredAt: string;
+            data: {
+                /** Format: date */
+                day: string;
+                /** @example orphan-capture */
+                kind: string;
+                processor: string;
+                order?: string;
+                expected?: components["schemas"]["Money"];
+                found?: components["schemas"]["Money"];
+                why: string;
+                /** @description Refunded by the reconciliation (a capture of a superseded attempt). */
+                compensated: boolean;
+            };
+        };
         Account: {
             accountId: string;
             /** @enum {string} */
@@ -440,15 +619,6 @@ export interface components {
                 type: string;
                 message: string;
             };
-        };
-        Money: {
-            /**
-             * @description A decimal string, never a float.
-             * @example 10.00
-             */
-            value: string;
-            /** @example RON */
-            currency: string;
         };
         Payment: {
             paymentId: string;
@@ -628,6 +798,94 @@ export interface components {
             available: boolean;
             price: components["schemas"]["Money"];
             services: components["schemas"]["EctorService"][];
+        };
+        SubscriptionWithSecret: {
+            /**
+             * @description sub_<16 hex>
+             * @example sub_4f1c2a9b7d3e5f60
+             */
+            id: string;
+            url: string;
+            events: components["schemas"]["EventType"][];
+            description?: string;
+            /**
+             * @description paused: every delivery failed for a day; resume it when the endpoint is back.
+             * @enum {string}
+             */
+            status: "active" | "paused";
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Since when every delivery has failed.
+             */
+            failingSince?: string;
+            /** Format: date-time */
+            pausedAt?: string;
+            /**
+             * Format: date-time
+             * @description Until then events carry a signature with the previous secret too.
+             */
+            previousSecretValidUntil?: string;
+            /**
+             * @description The signing secret (whsec_…), shown this once: parkflow keeps it sealed and cannot show it again.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        /**
+         * @description journey.<state>: the journey entered that state; reconciliation.difference: the nightly reconciliation found one in its money.
+         * @enum {string}
+         */
+        EventType: "reconciliation.difference" | "journey.entering" | "journey.active" | "journey.finalizing" | "journey.awaiting_payment" | "journey.paid" | "journey.exiting" | "journey.completed" | "journey.cancelled" | "journey.expired" | "journey.failed" | "journey.needs_reauth";
+        CreateSubscriptionRequest: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed. https, and not a loopback, private or link-local address (unless parkflow runs in development).
+             * @example https://backend.example/parkflow-events
+             */
+            url: string;
+            /**
+             * @example [
+             *       "journey.paid",
+             *       "journey.completed",
+             *       "journey.expired"
+             *     ]
+             */
+            events: components["schemas"]["EventType"][];
+            description?: string;
+        };
+        SubscriptionList: {
+            subscriptions: components["schemas"]["Subscription"][];
+        };
+        Subscription: {
+            /**
+             * @description sub_<16 hex>
+             * @example sub_4f1c2a9b7d3e5f60
+             */
+            id: string;
+            url: string;
+            events: components["schemas"]["EventType"][];
+            description?: string;
+            /**
+             * @description paused: every delivery failed for a day; resume it when the endpoint is back.
+             * @enum {string}
+             */
+            status: "active" | "paused";
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Since when every delivery has failed.
+             */
+            failingSince?: string;
+            /** Format: date-time */
+            pausedAt?: string;
+            /**
+             * Format: date-time
+             * @description Until then events carry a signature with the previous secret too.
+             */
+            previousSecretValidUntil?: string;
         };
     };
     responses: never;
@@ -2092,6 +2350,346 @@ export interface operations {
             };
         };
     };
+    listSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionList"];
+                };
+            };
+            /** @description Missing or unknown X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal, a worker or the operator did not answer in time: nothing was lost, retry after Retry-After (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription and its secret */
+            201: {
+                headers: {
+                    /** @description Where the created resource is read. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionWithSecret"];
+                };
+            };
+            /** @description Invalid request: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed now: wrong state, a finished journey, a step this operator does not take, or a request with this Idempotency-Key in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 64 kB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but refused (by us or by the operator); an Idempotency-Key reused with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal, a worker or the operator did not answer in time: nothing was lost, retry after Retry-After (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description sub_<16 hex> */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or unknown X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such journey or account for this tenant (another tenant’s is unknown too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal, a worker or the operator did not answer in time: nothing was lost, retry after Retry-After (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateSubscriptionSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description sub_<16 hex> */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription and its new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionWithSecret"];
+                };
+            };
+            /** @description Missing or unknown X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such journey or account for this tenant (another tenant’s is unknown too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal, a worker or the operator did not answer in time: nothing was lost, retry after Retry-After (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resumeSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description sub_<16 hex> */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription, active */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Missing or unknown X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such journey or account for this tenant (another tenant’s is unknown too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal, a worker or the operator did not answer in time: nothing was lost, retry after Retry-After (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     openapi: {
         parameters: {
             query?: never;
@@ -2122,6 +2720,57 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    journeyEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch; refuse one more than 5 minutes off. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256> per secret, space-separated. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JourneyEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx: taken. Anything else or no answer within 10 s: sent again later. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    reconciliationDifference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReconciliationEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx: taken. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

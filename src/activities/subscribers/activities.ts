@@ -5,7 +5,15 @@ import { signEvent } from '../../domain/event-signing';
 import { FailureType } from '../../domain/failures';
 import { type SecretBox } from '../../domain/sealed';
 import { refusedSubscriberUrl, type TargetPolicy } from '../../domain/subscriber-url';
-import { eventsEmitted, eventStreamId, type JourneyEvent } from '../../workflows/event-messages';
+import { ownerOf } from '../../domain/owners';
+import { type Difference } from '../../reconciliation/compare';
+import {
+  eventsEmitted,
+  eventStreamId,
+  RECONCILIATION_EVENT_TYPE,
+  type ParkflowEvent,
+  type ReconciliationEvent,
+} from '../../workflows/event-messages';
 import { eventStream } from '../../workflows/event-stream';
 import {
   deliveryFailed,
@@ -38,19 +46,57 @@ export function createEventActivities({ temporal, box, policy, timeoutMs }: Even
     }
   };
 
+  const publish = (tenant: string, journeyId: string, events: ParkflowEvent[]) =>
+    temporal.workflow.signalWithStart(eventStream, {
+      workflowId: eventStreamId(journeyId),
+      taskQueue: Context.current().info.taskQueue,
+      args: [{ tenant, journeyId }],
+      signal: eventsEmitted,
+      signalArgs: [events],
+    });
+
   const count = (outcome: string) =>
-    Context.current().metricMeter.createCounter('parkflow_webhook_deliveries', undefined, 'Event delivery attempts by outcome').add(1, { outcome });
+    Context.current()
+      .metricMeter.createCounter('parkflow_webhook_deliveries', undefined, 'Event delivery attempts by outcome')
+      .add(1, { outcome });
 
   return {
     /** Hands a journey's events to its stream workflow, starting it when it is not running. */
-    async publishEvents({ tenant, journeyId, events }: { tenant: string; journeyId: string; events: JourneyEvent[] }): Promise<void> {
-      await temporal.workflow.signalWithStart(eventStream, {
-        workflowId: eventStreamId(journeyId),
-        taskQueue: Context.current().info.taskQueue,
-        args: [{ tenant, journeyId }],
-        signal: eventsEmitted,
-        signalArgs: [events],
-      });
+    async publishEvents({ tenant, journeyId, events }: { tenant: string; journeyId: string; events: ParkflowEvent[] }): Promise<void> {
+      await publish(tenant, journeyId, events);
+    },
+
+    /** A reconciliation's differences, each to its journey's stream (the journey's tenant's subscribers). */
+    async announceDifferences({ day, differences }: { day: string; differences: Difference[] }): Promise<number> {
+      const byJourney = new Map<string, ReconciliationEvent[]>();
+      const occurredAt = new Date().toISOString();
+      for (const d of differences) {
+        const event: ReconciliationEvent = {
+          id: `reconciliation-${day}.${d.journeyId}.${d.kind}.${d.order ?? d.processor}`,
+          type: RECONCILIATION_EVENT_TYPE,
+          journeyId: d.journeyId,
+          occurredAt,
+          data: {
+            day,
+            kind: d.kind,
+            processor: d.processor,
+            order: d.order,
+            expected: d.expected,
+            found: d.found,
+            why: d.why,
+            compensated: !!d.compensated,
+          },
+        };
+        byJourney.set(d.journeyId, [...(byJourney.get(d.journeyId) ?? []), event]);
+      }
+      let announced = 0;
+      for (const [journeyId, events] of byJourney) {
+        const tenant = ownerOf('journey', journeyId);
+        if (!tenant) continue;
+        await publish(tenant, journeyId, events);
+        announced += events.length;
+      }
+      return announced;
     },
 
     /** The tenant's active subscriptions (no secrets). */
@@ -59,11 +105,14 @@ export function createEventActivities({ temporal, box, policy, timeoutMs }: Even
     },
 
     /** One attempt to deliver one event; a failure is retried by the stream's retry policy. */
-    async deliverEvent({ tenant, subscriptionId, event }: { tenant: string; subscriptionId: string; event: JourneyEvent }): Promise<void> {
+    async deliverEvent({ tenant, subscriptionId, event }: { tenant: string; subscriptionId: string; event: ParkflowEvent }): Promise<void> {
       const record = (await records(tenant)).find((candidate) => candidate.id === subscriptionId);
       if (!record || record.status !== 'active') {
         count('inactive');
-        throw ApplicationFailure.nonRetryable(`subscription ${subscriptionId} is ${record ? 'paused' : 'deleted'}`, FailureType.SubscriptionInactive);
+        throw ApplicationFailure.nonRetryable(
+          `subscription ${subscriptionId} is ${record ? 'paused' : 'deleted'}`,
+          FailureType.SubscriptionInactive,
+        );
       }
       const refused = await refusedSubscriberUrl(record.url, policy);
       if (refused) {

@@ -13,7 +13,13 @@ export interface PostOutcome {
   refusedTarget?: boolean;
 }
 
-export function postEvent(url: string, headers: Record<string, string>, body: string, timeoutMs: number, policy: TargetPolicy): Promise<PostOutcome> {
+export function postEvent(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  policy: TargetPolicy,
+): Promise<PostOutcome> {
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
@@ -21,7 +27,12 @@ export function postEvent(url: string, headers: Record<string, string>, body: st
       target,
       {
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'parkflow-events/1' },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'parkflow-events/1',
+        },
         lookup: guardedLookup(policy),
         timeout: timeoutMs,
       },

@@ -24,9 +24,9 @@ import { type TemporalCalls } from '../temporal-calls';
 // made here, sealed at once, and shown in clear in the answer that creates or rotates it, never again.
 
 /** A record as the contract shows it: no secrets, the previous secret's end while one rotates. */
-function shown(record: SubscriptionRecord) {
-  const { secrets, pauseAt: _pauseAt, ...rest } = record;
-  return { ...rest, previousSecretValidUntil: secrets.find((secret) => secret.retiresAt)?.retiresAt };
+function shown({ id, url, events, description, status, createdAt, failingSince, pausedAt, secrets }: SubscriptionRecord) {
+  const previousSecretValidUntil = secrets.find((secret) => secret.retiresAt)?.retiresAt;
+  return { id, url, events, description, status, createdAt, failingSince, pausedAt, previousSecretValidUntil };
 }
 
 export function subscriptionsRouter(deps: { temporal: Client; config: Config; box: SecretBox; calls: TemporalCalls }): Router {
@@ -42,7 +42,8 @@ export function subscriptionsRouter(deps: { temporal: Client; config: Config; bo
   router.post('/subscriptions', async (req, res) => {
     const request = parseInput(CreateSubscriptionRequest, req.body, 'body');
     const refused = await refusedSubscriberUrl(request.url, policy);
-    if (refused) throw new HttpProblem(422, 'Subscriber URL refused', refused, [{ field: 'url', message: refused }], 'subscriber-url-refused');
+    if (refused)
+      throw new HttpProblem(422, 'Subscriber URL refused', refused, [{ field: 'url', message: refused }], 'subscriber-url-refused');
     const tenant = res.locals.tenant as string;
     const secret = newSigningSecret();
     const id = `sub_${randomBytes(8).toString('hex')}`;
@@ -93,7 +94,11 @@ export function subscriptionsRouter(deps: { temporal: Client; config: Config; bo
 
   router.post('/subscriptions/:id/resume', async (req, res) => {
     const id = idOf(req.params.id);
-    respond(res, Subscription, shown(await calls.step(() => handleOf(res).executeUpdate(resumeSubscription, { args: [id] }), 'subscription')));
+    respond(
+      res,
+      Subscription,
+      shown(await calls.step(() => handleOf(res).executeUpdate(resumeSubscription, { args: [id] }), 'subscription')),
+    );
   });
 
   return router;
