@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { freePort } from '../scripts/free-port';
 import { API_KEY, startStack, type Stack } from './support/stack';
 
 // The README's walkthroughs run as written. Every ```sh block that uses curl talks to the service,
@@ -11,7 +12,12 @@ import { API_KEY, startStack, type Stack } from './support/stack';
 // Other ```sh blocks (npm install, npm test) are not run.
 
 /** The walkthroughs that must stay in the README (and runnable). */
-const WALKTHROUGHS = ['A Parking+Plus journey with curl', 'A LinkC journey (pay at exit)', 'An Ector journey (a prepaid airport booking)'];
+const WALKTHROUGHS = [
+  'A Parking+Plus journey with curl',
+  'A LinkC journey (pay at exit)',
+  'An Ector journey (a prepaid airport booking)',
+  'Journey events: subscribe, receive, verify',
+];
 /** Longest a block may run: its waits poll for at most 2 minutes each, but here the journeys poll every 200 ms. */
 const BLOCK_TIMEOUT_MS = 90_000;
 
@@ -77,8 +83,10 @@ describe('README walkthroughs run against a running service', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    stack = await startStack();
+    // The events walkthrough's receiver listens on loopback, as under `npm start` (development).
+    stack = await startStack({ SUBSCRIBER_PRIVATE_TARGETS: 'true' });
     env = {
+      RECEIVER_PORT: String(await freePort()),
       API: stack.service.apiUrl!.replace(/\/$/, ''),
       API_KEY,
       PARKINGPLUS_URL: stack.parkingPlusServer.url.replace(/\/$/, ''),
