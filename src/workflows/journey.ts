@@ -25,6 +25,8 @@ export class Journey {
   private summary?: string;
   /** Changes not written yet (one upsert per workflow task), by attribute name; undefined: written at once. */
   private unwritten?: Map<string, SearchAttributeUpdatePair>;
+  /** The run is waiting for its handlers to finish before it continues as new: waits answer at once instead of holding it. */
+  continuing?: boolean;
 
   /** `initial`: where the journey starts — entering a parking, or already parked (LinkC's yard). */
   constructor(id: string, provider: Provider, plate?: string, initial: JourneyStateName = 'entering') {
