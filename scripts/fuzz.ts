@@ -36,6 +36,8 @@ export const FUZZ_STACK_ENV: Record<string, string> = {
   TENANT_PAYS_PER_MINUTE: '1000000',
   PUBLIC_RATE_LIMIT_PER_MINUTE: '1000000',
   WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
+  // GET /v1/journeys/{id}?waitFor= would hold each generated wait for up to its timeout (30 s): a tenth of a second here.
+  JOURNEY_WAIT_MAX_MS: '100',
 };
 
 export interface FuzzOptions {

@@ -6,6 +6,7 @@ import { type UnionToIntersection } from './registry/rows';
 import { SANDBOX_MERCHANT_BILLING } from './activities/mobilpay/client';
 import { SANDBOX_NETOPIA_PUBLIC_KEY } from './sandbox/mobilpay/sandbox-keys';
 import { TEMPORAL_CONNECTION_VARIABLES, WORKER_TUNING_VARIABLES } from './temporal/settings';
+import { MAX_WAIT_MS } from './workflows/messages';
 
 // One validated configuration, read from the environment: the base below plus every registry
 // row's slice. Every default is the embedded development setup (`npm start`); production
@@ -113,6 +114,8 @@ const BaseConfigSchema = z.object({
   /** How long the API waits on Temporal: reads, then steps (a step may wait on an operator's answer). */
   API_READ_DEADLINE_MS: z.coerce.number().int().min(100).default(5_000),
   API_STEP_DEADLINE_MS: z.coerce.number().int().min(100).default(30_000),
+  /** The longest GET /v1/journeys/{id}?waitFor= holds a request, whatever its timeout (the fuzzer's stack shortens it). */
+  JOURNEY_WAIT_MAX_MS: z.coerce.number().int().min(100).max(MAX_WAIT_MS).default(MAX_WAIT_MS),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   // --- Abuse limits (issue 12): per-tenant quotas, per-address limits where no API key is sent ---
   /** Journeys one tenant may start a minute (spot hoarding); a replayed request is not counted again. */

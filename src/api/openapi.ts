@@ -2,12 +2,14 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@aste
 import { z } from 'zod';
 import { OPERATORS } from '../registry/operators';
 import { JOURNEY_STEPS, type JourneyStep } from '../workflows/messages';
+import { WAIT_HEADER } from './journey-wait';
 import { EctorQuote, EctorQuoteQuery, EctorZoneList } from './ector-schemas';
 import {
   Account,
   AccountId,
   CreateAccountRequest,
   CreateJourneyRequest,
+  GetJourneyQuery,
   IdempotencyKey,
   Journey,
   JourneyId,
@@ -66,6 +68,11 @@ const json = (schema: z.ZodType, description: string, extra: Partial<ResponseCon
   ...extra,
 });
 const html = (description: string): ResponseConfig => ({ description, content: { 'text/html': { schema: z.string() } } });
+const waitOutcome = z.object({
+  [WAIT_HEADER]: z.enum(['reached', 'timeout']).optional().meta({
+    description: 'With waitFor only: reached (the state, or the journey has ended) or timeout (the journey as it is).',
+  }),
+});
 const location = z.object({ Location: z.string().meta({ description: 'Where the created resource is read.' }) });
 
 const journeyPath = z.object({ id: JourneyId });
@@ -166,9 +173,15 @@ export function openApiDocument() {
     path: '/v1/journeys/{id}',
     operationId: 'getJourney',
     summary: 'A journey: state, amounts, deadlines, keys, payment, timeline',
+    description:
+      'With waitFor, a long poll: the answer comes when the journey reaches that state (or has ended), at once when it already has, ' +
+      `or at the timeout with the journey as it is then (Parkflow-Wait says which). timeout without waitFor is 400.`,
     security,
-    request: { params: journeyPath },
-    responses: { 200: json(Journey, 'The journey'), ...problems(401, 404, 429, 503) },
+    request: { params: journeyPath, query: GetJourneyQuery },
+    responses: {
+      200: json(Journey, 'The journey', { headers: waitOutcome }),
+      ...problems(400, 401, 404, 429, 503),
+    },
   });
   for (const step of JOURNEY_STEPS) {
     const { summary, description } = STEP_DOCS[step];

@@ -3,7 +3,7 @@ import { PAYMENT_METHODS } from '../domain/payment-methods';
 import { plate } from '../registry/fields';
 import { OPERATORS } from '../registry/operators';
 import { ACCOUNT_ID, JOURNEY_ID } from '../domain/tenants';
-import { JOURNEY_STATES, PROVIDERS, type JourneyStep, type JourneyView, type PaymentView } from '../workflows/messages';
+import { JOURNEY_STATES, MAX_WAIT_MS, PROVIDERS, type JourneyStep, type JourneyView, type PaymentView } from '../workflows/messages';
 
 // The HTTP contract's single source of truth: requests are validated with these schemas, answers
 // are built through them, and /openapi.json is generated from them.
@@ -66,6 +66,28 @@ export const ListJourneysQuery = z
     pageSize: z.coerce.number().int().min(1).max(100).default(50).meta({ description: 'At most this many journeys, newest first.' }),
   })
   .strict();
+
+/** The longest a GET with waitFor holds, in seconds (the workflow's own cap). */
+export const MAX_WAIT_SECONDS = MAX_WAIT_MS / 1000;
+export const GetJourneyQuery = z
+  .object({
+    waitFor: z.enum(JOURNEY_STATES).optional().meta({
+      description:
+        'Hold the answer until the journey reaches this state, or has been through it, or has ended; at once when it already has.',
+    }),
+    timeout: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_WAIT_SECONDS)
+      .optional()
+      .meta({ description: `With waitFor only: the longest to hold, in seconds (default ${MAX_WAIT_SECONDS}).` }),
+  })
+  .strict()
+  .refine((query) => query.timeout === undefined || query.waitFor !== undefined, {
+    message: 'timeout is only taken with waitFor',
+    path: ['timeout'],
+  });
 
 export const Money = z
   .object({

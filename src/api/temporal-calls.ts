@@ -22,6 +22,11 @@ export class TemporalCalls {
     return this.call(this.deadlines.stepMs, fn, what);
   }
 
+  /** A long poll: up to `waitMs` on the workflow's own condition, then a read's deadline for the answer to come back. */
+  wait<T>(waitMs: number, fn: () => Promise<T>, what = 'journey'): Promise<T> {
+    return this.call(waitMs + this.deadlines.readMs, fn, what);
+  }
+
   private async call<T>(ms: number, fn: () => Promise<T>, what: string): Promise<T> {
     try {
       return await this.temporal.withDeadline(Date.now() + ms, fn);

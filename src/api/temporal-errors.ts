@@ -12,6 +12,7 @@ import { OPERATORS } from '../registry/operators';
 import { HttpProblem } from './problem';
 
 const BY_FAILURE_TYPE: Record<FailureType, { status: number; title: string }> = {
+  [FailureType.InvalidRequest]: { status: 400, title: 'Invalid request' },
   [FailureType.WrongState]: { status: 409, title: 'Step not allowed in this state' },
   [FailureType.IdempotencyKeyReused]: { status: 422, title: 'Idempotency-Key reused with a different request' },
   [FailureType.AuthExpired]: { status: 409, title: 'Account must be linked again' },

@@ -11,6 +11,8 @@ export const FailureType = {
   UpstreamRejected: 'UpstreamRejected',
   /** The upstream answered with a shape we do not understand. */
   UpstreamContractViolation: 'UpstreamContractViolation',
+  /** A request a workflow refuses as malformed (the API checks first: only a direct Temporal client meets it). */
+  InvalidRequest: 'InvalidRequest',
   /** An update that does not fit the journey's current state. */
   WrongState: 'WrongState',
   /** An Idempotency-Key reused with a different request body. */

@@ -15,6 +15,7 @@ import { fromMinorUnits, toMinorUnits } from '../domain/money';
 import { type ProcessorTerms } from '../domain/payment-methods';
 import { firstStep } from './first-step';
 import { Journey } from './journey';
+import { handleWaits } from './journey-wait';
 import { cancelJourney, getJourney, payJourney, refreshJourney, type JourneyView } from './messages';
 import { PaymentCollection, type CollectionState } from './payment-collection';
 import { paymentChanged } from './payment-messages';
@@ -121,6 +122,7 @@ export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyVie
   };
 
   setHandler(getJourney, () => journey.view);
+  handleWaits(journey);
   setHandler(paymentChanged, (view) => {
     collection.onChanged(view);
     showPayment();
@@ -337,7 +339,8 @@ export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyVie
   /** A long wait continues as new before its history grows large. */
   async function continueIfLong(): Promise<void> {
     const drained = () => allHandlersFinished() && !collection.needsReading && journey.eventsSent;
-    await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }]);
+    const draining = () => void (journey.continuing = true);
+    await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }], draining);
   }
 }
 

@@ -30,6 +30,8 @@ export class Journey {
   private unwritten?: Map<string, SearchAttributeUpdatePair>;
   /** Where its events go to its tenant's subscribers (none for a journey id without a tenant). */
   private outbox?: EventOutbox;
+  /** The run is waiting for its handlers to finish before it continues as new: waits answer at once instead of holding it. */
+  continuing?: boolean;
 
   /** `initial`: where the journey starts — entering a parking, or already parked (LinkC's yard). */
   constructor(id: string, provider: Provider, plate?: string, initial: JourneyStateName = 'entering') {

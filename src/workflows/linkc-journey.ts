@@ -15,6 +15,7 @@ import { fromMinorUnits, toMinorUnits } from '../domain/money';
 import { type ProcessorTerms } from '../domain/payment-methods';
 import { firstStep } from './first-step';
 import { Journey } from './journey';
+import { handleWaits } from './journey-wait';
 import { cancelJourney, exitJourney, getJourney, payJourney, REFRESH_FLOOR_MS, refreshJourney, type JourneyView } from './messages';
 import { PaymentCollection, type CollectionState } from './payment-collection';
 import { paymentChanged } from './payment-messages';
@@ -148,6 +149,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   };
 
   setHandler(getJourney, () => journey.view);
+  handleWaits(journey);
   // A hint: many refreshes before the next look-up are one look-up; an ended journey looks no more.
   // The open payment (if any) reads its processor now too.
   setHandler(refreshJourney, async () => {
@@ -413,6 +415,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   /** A long wait continues as new before its history grows large. */
   async function continueIfLong(): Promise<void> {
     const drained = () => allHandlersFinished() && !collection.needsReading && journey.eventsSent;
-    await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }]);
+    const draining = () => void (journey.continuing = true);
+    await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }], draining);
   }
 }

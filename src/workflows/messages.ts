@@ -86,6 +86,24 @@ export const payJourney = defineUpdate<PaymentView, [PayRequest]>('pay');
 export const exitJourney = defineUpdate<JourneyView, []>('exit');
 export const cancelJourney = defineUpdate<JourneyView, [CancelRequest]>('cancel');
 export const getJourney = defineQuery<JourneyView, []>('journey');
+
+export interface WaitRequest {
+  state: JourneyStateName;
+  timeoutMs: number;
+}
+/**
+ * The longest a wait holds. A run continues as new only once its handlers have finished
+ * (allHandlersFinished, see support.ts continueAsNewWhenLong), so this also bounds how long a waiting
+ * caller can hold that back; waits that arrive meanwhile answer at once (Journey.continuing).
+ */
+export const MAX_WAIT_MS = 30_000;
+/** Answers once the journey has reached the state (or ended), or at the timeout: the journey as it is then. */
+export const waitForJourney = defineUpdate<JourneyView, [WaitRequest]>('waitFor');
+
+/** The journey is in `state` or has been through it, or has ended (and will never get there). */
+export function hasReached(view: JourneyView, state: JourneyStateName): boolean {
+  return view.state === state || view.timeline.some((entry) => entry.state === state) || TERMINAL_STATES.includes(view.state);
+}
 /** Sent by the account workflow when a journey waiting in needs_reauth can use the account again. */
 export const accountRelinked = defineSignal<[]>('accountRelinked');
 

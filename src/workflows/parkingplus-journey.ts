@@ -17,6 +17,7 @@ import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
 import { awaitRelink } from './account-messages';
 import { firstStep } from './first-step';
 import { Journey } from './journey';
+import { handleWaits } from './journey-wait';
 import {
   accountRelinked,
   cancelJourney,
@@ -203,6 +204,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   };
 
   setHandler(getJourney, () => journey.view);
+  handleWaits(journey);
   setHandler(accountRelinked, () => void (state.relinked = true));
 
   /**
@@ -320,6 +322,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   };
   /** At a safe point of a wait: no handler running; the continued run goes on waiting where this one was. */
   const continueAsNew = async () => {
+    journey.continuing = true;
     await condition(() => allHandlersFinished() && journey.eventsSent);
     if (journey.isTerminal) return;
     const { memo, typedSearchAttributes } = workflowInfo();

@@ -56,7 +56,7 @@ export function backoff(firstMs: number, maxMs: number): () => number {
 /**
  * A workflow that waits long continues as new (same memo and search attributes) before its
  * history grows large: once it passes `limit` events or the server suggests it, and once
- * `drained` holds (its handlers finished, nothing half-read).
+ * `drained` holds (its handlers finished, nothing half-read). `draining` is told before it waits for that.
  * Worker Versioning: a pinned journey's next run stays on its build (no `initialVersioningBehavior`): its
  * `resume` is that build's own state, which a later build need not read, and one journey runs one build.
  */
@@ -64,9 +64,11 @@ export async function continueAsNewWhenLong<Args extends unknown[]>(
   limit: number,
   drained: () => boolean,
   args: () => Args,
+  draining: () => void = () => undefined,
 ): Promise<void> {
   const info = workflowInfo();
   if (info.historyLength < limit && !info.continueAsNewSuggested) return;
+  draining();
   await condition(drained);
   await makeContinueAsNewFunc<(...a: Args) => Promise<unknown>>({ memo: info.memo, typedSearchAttributes: info.typedSearchAttributes })(
     ...args(),

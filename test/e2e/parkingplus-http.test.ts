@@ -194,6 +194,54 @@ describe('Parking+Plus journey through HTTP against the dev server', () => {
     expect((await stack.api(`/v1/journeys/${id}`)).body.state).toBe('entering');
   });
 
+  test('waiting for a state: answered at the transition, at the timeout, at once when reached or ended; a bad wait is 400', async () => {
+    const accountId = await linkDriver('wait-for@example.com');
+    const started = await stack.api('/v1/journeys', { headers: { 'idempotency-key': randomUUID() }, body: { provider: 'parkingplus', accountId, securedParkingId: 187 } });
+    expect(started.status).toBe(201);
+    const id: string = started.body.id;
+    const handle = stack.service.temporal.workflow.getHandle(id);
+    const waitsSent = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'waitFor').length;
+
+    const timedOut = await stack.api(`/v1/journeys/${id}?waitFor=paid&timeout=1`);
+    expect(timedOut).toMatchObject({ status: 200, body: { id, state: 'entering' }, headers: { 'parkflow-wait': 'timeout' } });
+    expect(await waitsSent()).toBe(1);
+
+    // Already reached: answered from the read, no wait sent to the journey.
+    const reached = await stack.api(`/v1/journeys/${id}?waitFor=entering`);
+    expect(reached).toMatchObject({ status: 200, body: { id, state: 'entering' }, headers: { 'parkflow-wait': 'reached' } });
+    expect(await waitsSent()).toBe(1);
+
+    // The GET waits in the journey (its update accepted) while the car goes in; the journey's own look sees it.
+    const waiting = stack.api(`/v1/journeys/${id}?waitFor=active&timeout=30`);
+    await eventually(async () => ((await waitsSent()) === 2 ? true : undefined), 10_000, 'the wait accepted');
+    expect((await gate(started.body.upstream.reference)).status).toBe(200);
+    const entered = await waiting;
+    expect(entered).toMatchObject({ status: 200, body: { id, state: 'active' }, headers: { 'parkflow-wait': 'reached' } });
+
+    // Ended, its run closed: at once, whatever the state asked for.
+    expect((await stack.api(`/v1/journeys/${id}/cancel`, { body: {} })).body.state).toBe('cancelled');
+    await eventually(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined), 10_000, 'the run closed');
+    const ended = await stack.api(`/v1/journeys/${id}?waitFor=paid&timeout=30`);
+    expect(ended).toMatchObject({ status: 200, body: { id, state: 'cancelled' }, headers: { 'parkflow-wait': 'reached' } });
+    expect(await waitsSent()).toBe(2);
+
+    const bad: Array<[string, string]> = [
+      ['waitFor=parked', 'waitFor'],
+      ['waitFor=paid&timeout=0', 'timeout'],
+      ['waitFor=paid&timeout=31', 'timeout'],
+      ['waitFor=paid&timeout=2.5', 'timeout'],
+      ['waitFor=paid&timeout=soon', 'timeout'],
+      ['timeout=5', 'timeout'],
+    ];
+    for (const [query, field] of bad) {
+      const res = await stack.api(`/v1/journeys/${id}?${query}`);
+      expect({ query, status: res.status, type: res.type }).toEqual({ query, status: 400, type: expect.stringContaining('application/problem+json') });
+      expect({ query, fields: res.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ query, fields: [field] });
+    }
+    expect(await waitsSent()).toBe(2);
+  });
+
   test('health, readiness, OpenAPI and docs', async () => {
     expect((await stack.api('/healthz')).status).toBe(200);
     expect((await stack.api('/readyz')).body).toEqual({ status: 'ready' });

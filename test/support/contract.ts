@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 
 // Checks answers against /openapi.json itself (not the Zod schemas it is generated from): the
 // route and method exist, the status is documented, the content type is one it lists, the body
-// fits its JSON schema and the documented headers are there.
+// fits its JSON schema and the documented headers are there (the required ones), with a documented value.
 
 export interface RecordedResponse {
   method: string;
@@ -44,8 +44,10 @@ export function contractViolations(spec: Spec, responses: RecordedResponse[]): s
       violations.push(`${where}: status not documented (${Object.keys(operation.responses).join(', ')})`);
       continue;
     }
-    for (const header of Object.keys(documented.headers ?? {})) {
-      if (r.headers[header.toLowerCase()] === undefined) violations.push(`${where}: header ${header} missing`);
+    for (const [header, spec] of Object.entries<Spec>(documented.headers ?? {})) {
+      const value = r.headers[header.toLowerCase()];
+      if (value === undefined && spec.required) violations.push(`${where}: header ${header} missing`);
+      if (value !== undefined && spec.schema?.enum && !spec.schema.enum.includes(value)) violations.push(`${where}: header ${header} is ${value}`);
     }
     const mediaType = r.type.split(';')[0]!.trim();
     const content = documented.content ?? {};

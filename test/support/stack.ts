@@ -48,7 +48,7 @@ export interface Stack {
     path: string,
     init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string },
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON they expect
-  ): Promise<{ status: number; type: string; body: any }>;
+  ): Promise<{ status: number; type: string; body: any; headers: Record<string, string> }>;
   stop(): Promise<void>;
   /** Stops the service (worker and API) and the simulators, then starts them again on the same ports (Temporal keeps running). */
   restart(): Promise<void>;
@@ -159,8 +159,8 @@ async function stackOn(
     } catch {
       /* not JSON */
     }
-    const answer = { status: res.status, type: res.headers.get('content-type') ?? '', body };
-    responses.push({ method: requestMethod(init), path, ...answer, headers: Object.fromEntries(res.headers) });
+    const answer = { status: res.status, type: res.headers.get('content-type') ?? '', body, headers: Object.fromEntries(res.headers) };
+    responses.push({ method: requestMethod(init), path, ...answer });
     return answer;
   };
   const responses: RecordedResponse[] = [];

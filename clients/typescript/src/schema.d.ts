@@ -66,7 +66,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A journey: state, amounts, deadlines, keys, payment, timeline */
+        /**
+         * A journey: state, amounts, deadlines, keys, payment, timeline
+         * @description With waitFor, a long poll: the answer comes when the journey reaches that state (or has ended), at once when it already has, or at the timeout with the journey as it is then (Parkflow-Wait says which). timeout without waitFor is 400.
+         */
         get: operations["getJourney"];
         put?: never;
         post?: never;
@@ -1235,7 +1238,12 @@ export interface operations {
     };
     getJourney: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Hold the answer until the journey reaches this state, or has been through it, or has ended; at once when it already has. */
+                waitFor?: "entering" | "active" | "finalizing" | "awaiting_payment" | "paid" | "exiting" | "completed" | "cancelled" | "expired" | "failed" | "needs_reauth";
+                /** @description With waitFor only: the longest to hold, in seconds (default 30). */
+                timeout?: number;
+            };
             header?: never;
             path: {
                 /** @description journey-<tenant>-<20 hex> */
@@ -1248,10 +1256,21 @@ export interface operations {
             /** @description The journey */
             200: {
                 headers: {
+                    /** @description With waitFor only: reached (the state, or the journey has ended) or timeout (the journey as it is). */
+                    "Parkflow-Wait"?: "reached" | "timeout";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Journey"];
+                };
+            };
+            /** @description Invalid request: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown X-API-Key */

@@ -22,6 +22,7 @@ import {
   exitJourney,
   finalizeJourney,
   getJourney,
+  hasReached,
   payJourney,
   startJourney,
   type CancelRequest as CancelStep,
@@ -43,12 +44,23 @@ import {
 } from '../../workflows/search-attributes';
 import { type EctorZoneCache } from '../ector-zone-cache';
 import { journeyEnded, type JourneyRefresher, workflowExists } from '../journey-refresh';
+import { WAIT_HEADER, waitForState } from '../journey-wait';
 import { canonicalJson, InFlight, sha256 } from '../idempotency';
 import { prepareJourneyRequest } from '../journey-requests';
 import { HttpProblem, parseInput, sendProblem } from '../problem';
 import { type RateLimitStores, retryAfterOf } from '../rate-limit-store';
 import { respond } from '../respond';
-import { CreateJourneyRequest, IdempotencyKey, Journey, JourneyList, ListJourneysQuery, RefreshAnswer, STEP_SCHEMAS } from '../schemas';
+import {
+  CreateJourneyRequest,
+  GetJourneyQuery,
+  IdempotencyKey,
+  Journey,
+  JourneyList,
+  ListJourneysQuery,
+  MAX_WAIT_SECONDS,
+  RefreshAnswer,
+  STEP_SCHEMAS,
+} from '../schemas';
 import { isProblem, type TemporalCalls } from '../temporal-calls';
 import { isTemporalUnavailable, isUnknownStep, problemForTemporalError } from '../temporal-errors';
 
@@ -228,9 +240,19 @@ export function journeysRouter({
     respond(res, JourneyList, { journeys });
   });
 
+  // With waitFor, a long poll: answered at once when the state is already reached, else by the journey's own wait.
   router.get('/journeys/:id', async (req, res) => {
     const handle = handleFor(req, res);
-    respond(res, Journey, await calls.read(() => handle.query(getJourney)));
+    const { waitFor, timeout = MAX_WAIT_SECONDS } = parseInput(GetJourneyQuery, req.query, 'query');
+    const read = () => calls.read(() => handle.query(getJourney));
+    const now = await read();
+    if (!waitFor) return respond(res, Journey, now);
+    const timeoutMs = Math.min(timeout * 1000, config.JOURNEY_WAIT_MAX_MS);
+    const view = hasReached(now, waitFor)
+      ? now
+      : ((await calls.wait(timeoutMs, () => waitForState(handle, { state: waitFor, timeoutMs }))) ?? (await read()));
+    res.set(WAIT_HEADER, hasReached(view, waitFor) ? 'reached' : 'timeout');
+    respond(res, Journey, view);
   });
 
   // Steps are workflow updates: a synchronous answer, and a validator that refuses a wrong state.
