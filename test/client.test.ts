@@ -47,13 +47,13 @@ test('the README example is example.ts, word for word', () => {
 describe('against a running service', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ SUBSCRIBER_PRIVATE_TARGETS: 'true' }); // the example's event endpoint is on loopback
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();
   });
 
-  test('example.ts drives a journey to its payment page', async () => {
+  test('example.ts drives a journey to paid, waits for it, and verifies the signed journey.paid event', async () => {
     const env = {
       ...process.env,
       API: stack.service.apiUrl!.replace(/\/$/, ''),
@@ -62,7 +62,7 @@ describe('against a running service', () => {
     };
     expect(await runTs(path.join(CLIENT, 'example.ts'), [], env)).toEqual({
       code: 0,
-      out: expect.stringMatching(/^active\n\{[\s\S]*currency[\s\S]*\}\npending http:\/\/\S+\n$/),
+      out: expect.stringMatching(/^active\n\{[\s\S]*currency[\s\S]*\}\npending http:\/\/\S+\npaid\njourney\.paid true\n$/),
     });
   }, 60_000);
 

@@ -14,8 +14,10 @@ test('every workflow type parkflow runs declares its versioning behaviour', () =
     payment: 'PINNED',
     refreshEctorZones: 'PINNED',
     reconciliation: 'PINNED',
+    eventStream: 'PINNED',
     parkingPlusAccount: 'AUTO_UPGRADE',
     ectorZoneCache: 'AUTO_UPGRADE',
+    subscriptions: 'AUTO_UPGRADE',
   });
 });
 
