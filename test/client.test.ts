@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import ts from 'typescript';
 import { createParkflowClient } from '../clients/typescript/src';
 import { API_KEY, startStack, type Stack } from './support/stack';
 
@@ -35,6 +36,34 @@ test('a client generated from an older document is found stale', async () => {
     expect(await checkGenerated(copy)).toEqual({ code: 1, out: expect.stringContaining('stale (src/schema.d.ts)') });
   } finally {
     rmSync(copy, { recursive: true, force: true });
+  }
+}, 60_000);
+
+/** TypeScript's diagnostics for `files`, with the repository's compiler options. */
+function typeErrors(files: string[]): string[] {
+  const configFile = ts.readConfigFile(path.resolve(__dirname, '../tsconfig.json'), ts.sys.readFile);
+  const { options } = ts.parseJsonConfigFileContent(configFile.config, ts.sys, path.resolve(__dirname, '..'));
+  const program = ts.createProgram(files, { ...options, noEmit: true });
+  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
+test('the generated client typechecks against the spec, and a request off the spec does not compile', () => {
+  expect(typeErrors([path.join(CLIENT, 'src/index.ts'), path.join(CLIENT, 'example.ts')])).toEqual([]);
+  const probe = path.join(CLIENT, `probe-${process.pid}.ts`);
+  try {
+    writeFileSync(
+      probe,
+      [
+        "import { createParkflowClient } from './src';",
+        "const parkflow = createParkflowClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: 'k' });",
+        "void parkflow.GET('/v1/journeys/{id}', { params: { path: { id: 'j' }, query: { waitFor: 'teleported' } } });",
+        "void parkflow.POST('/v1/subscriptions', { body: { url: 'https://backend.example/events', events: ['journey.paid'], secret: 'mine' } });",
+      ].join('\n'),
+    );
+    const errors = typeErrors([probe]);
+    expect(errors).toEqual([expect.stringContaining('"teleported"'), expect.stringContaining("'secret'")]);
+  } finally {
+    rmSync(probe, { force: true });
   }
 }, 60_000);
 

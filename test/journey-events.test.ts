@@ -14,7 +14,7 @@ import { enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, sta
 import { listSubscriptions, resumeSubscription, subscribe, subscriptionsWorkflowId } from '../src/workflows/subscription-messages';
 import { FakeParkingPlus } from './support/fake-parkingplus';
 import { Receiver } from './support/receiver';
-import { testDataConverter, timeSkippingEnv, workflowBundle } from './support/temporal';
+import { replayOptions, testDataConverter, timeSkippingEnv, workflowBundle } from './support/temporal';
 
 // Journey events through the real delivery activity to a real HTTP endpoint, on the time-skipping
 // server: the backoff between attempts (10 s, 20 s, 40 s … up to an hour) passes in no time.
@@ -237,6 +237,17 @@ describe('delivery of journey events', () => {
       expect(await stream.result()).toEqual({ delivered: 4, undelivered: 0 });
       expect(receiver.taken.map((e) => e.type)).toEqual(['journey.active', 'journey.awaiting_payment', 'journey.paid', 'journey.completed']);
       expect(receiver.taken.every((e) => e.journeyId === journeyId)).toBe(true);
+
+      // The journey's new path (patch marker, a local activity per batch of events) replays, and so do the
+      // stream and the subscriptions workflow it talked to.
+      const journeyHistory = await journey.fetchHistory();
+      const markers = (journeyHistory.events ?? []).filter((e) => e.markerRecordedEventAttributes);
+      expect(markers.length).toBeGreaterThan(1);
+      const options = await replayOptions();
+      await Worker.runReplayHistory(options, journeyHistory, journeyId);
+      await Worker.runReplayHistory(options, await stream.fetchHistory(), eventStreamId(journeyId));
+      const registry = env.client.workflow.getHandle(subscriptionsWorkflowId(tenant));
+      await Worker.runReplayHistory(options, await registry.fetchHistory(), subscriptionsWorkflowId(tenant));
     }, fake.activities);
   });
 });

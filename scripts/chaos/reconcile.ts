@@ -92,12 +92,13 @@ export interface OpenWorkflow {
 /**
  * Workflows that wait on a condition with no timer by design: the Parking+Plus account (tokens on
  * request, for as long as the account lives), the Ector zone cache (the daily refresh's signal),
- * and a Parking+Plus journey that is active (the car is parked: the driver finalizes when leaving,
+ * a tenant's event subscriptions (for as long as the tenant subscribes), and a Parking+Plus journey that is active (the car is parked: the driver finalizes when leaving,
  * maybe days later) or needs_reauth (until the driver links the account again).
  */
 export function expectedWait(w: Pick<OpenWorkflow, 'type' | 'journeyState'>): string | undefined {
   if (w.type === 'parkingPlusAccount') return 'a Parking+Plus account answers token requests for as long as it lives';
   if (w.type === 'ectorZoneCache') return 'the zone cache waits for the daily refresh';
+  if (w.type === 'subscriptions') return "a tenant's subscriptions wait for changes for as long as it subscribes";
   if (w.type === 'parkingPlusJourney' && (w.journeyState === 'active' || w.journeyState === 'needs_reauth'))
     return `a Parking+Plus journey ${w.journeyState} waits for its driver`;
   return undefined;
