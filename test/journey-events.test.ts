@@ -7,11 +7,11 @@ import { createEventActivities } from '../src/activities/subscribers/activities'
 import { loadConfig } from '../src/config';
 import { newSigningSecret } from '../src/domain/event-signing';
 import { SecretBox } from '../src/domain/sealed';
-import { eventStream, parkingPlusAccount, parkingPlusJourney, subscriptions } from '../src/workflows';
-import { linkAccount } from '../src/workflows/account-messages';
+import { eventStream, parkingPlusJourney, subscriptions } from '../src/workflows';
 import { eventsEmitted, eventStreamId, type JourneyEvent } from '../src/workflows/event-messages';
 import { enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, startJourney, type JourneyStateName } from '../src/workflows/messages';
 import { listSubscriptions, resumeSubscription, subscribe, subscriptionsWorkflowId } from '../src/workflows/subscription-messages';
+import { linkedTestAccount } from './support/accounts';
 import { FakeParkingPlus } from './support/fake-parkingplus';
 import { Receiver } from './support/receiver';
 import { replayOptions, testDataConverter, timeSkippingEnv, workflowBundle } from './support/temporal';
@@ -193,17 +193,8 @@ describe('delivery of journey events', () => {
     await withWorker(async () => {
       await subscribed(tenant, ['journey.active', 'journey.awaiting_payment', 'journey.paid', 'journey.completed']);
       receiver.status = 503;
-      const accountId = `account-parkingplus-${randomUUID()}`;
+      const accountId = await linkedTestAccount(env.client, taskQueue);
       started.push(accountId);
-      await env.client.workflow.executeUpdateWithStart(linkAccount, {
-        args: [{ accessToken: 'sealed-access-0', refreshToken: 'sealed-refresh-0', expiresAtMs: Date.now() + 7_200_000 }],
-        startWorkflowOperation: new WithStartWorkflowOperation(parkingPlusAccount, {
-          workflowId: accountId,
-          taskQueue,
-          args: [{ accountId }],
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        }),
-      });
       const journeyId = journeyIdOf(tenant);
       started.push(journeyId, eventStreamId(journeyId));
       const operation = new WithStartWorkflowOperation(parkingPlusJourney, {

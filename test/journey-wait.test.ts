@@ -4,9 +4,9 @@ import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { FailureType } from '../src/domain/failures';
-import { linkAccount } from '../src/workflows/account-messages';
-import { parkingPlusAccount, parkingPlusJourney } from '../src/workflows';
+import { parkingPlusJourney } from '../src/workflows';
 import { enterJourney, finalizeJourney, getJourney, hasReached, startJourney, waitForJourney, type JourneyView, type WaitRequest } from '../src/workflows/messages';
+import { linkedTestAccount } from './support/accounts';
 import { FakeParkingPlus } from './support/fake-parkingplus';
 import { testDataConverter, timeSkippingEnv, workflowBundle } from './support/temporal';
 
@@ -45,17 +45,8 @@ async function withJourney<T>(fn: (handle: WorkflowHandle<typeof parkingPlusJour
     activities: fake.activities,
   });
   return worker.runUntil(async () => {
-    const accountId = `account-parkingplus-${randomUUID()}`;
+    const accountId = await linkedTestAccount(env.client, taskQueue);
     started.push(accountId);
-    await env.client.workflow.executeUpdateWithStart(linkAccount, {
-      args: [{ accessToken: 'sealed-access-0', refreshToken: 'sealed-refresh-0', expiresAtMs: Date.now() + 7_200_000 }],
-      startWorkflowOperation: new WithStartWorkflowOperation(parkingPlusAccount, {
-        workflowId: accountId,
-        taskQueue,
-        args: [{ accountId }],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      }),
-    });
     const workflowId = `journey-${randomUUID()}`;
     started.push(workflowId);
     const operation = new WithStartWorkflowOperation(parkingPlusJourney, {
