@@ -6,6 +6,7 @@ import { payOnHostedPage } from '../support/payments';
 import { parseSamples, promqlReferences, samplesWith } from '../support/prometheus';
 import { API_KEY, eventually, startStack, type Stack } from '../support/stack';
 import { endOfSuite } from '../support/end-of-suite';
+import { Receiver } from '../support/receiver';
 
 // GET /metrics after a real LinkC journey (looked up, paid through MobilPay, left the garage) and a
 // look-up of a stay that is not there: every family the dashboard reads, with the labels it reads.
@@ -14,12 +15,15 @@ const METRICS_TOKEN = 'e2e-metrics-token-0001';
 let stack: Stack;
 let journeyId: string;
 let metrics: string;
+const receiver = new Receiver();
 
 beforeAll(async () => {
-  stack = await startStack({ TEMPORAL_METRICS_BIND, METRICS_TOKEN });
+  // The journey's events go to a subscriber on loopback (allowed as in development).
+  stack = await startStack({ TEMPORAL_METRICS_BIND, METRICS_TOKEN, SUBSCRIBER_PRIVATE_TARGETS: 'true' });
 }, 120_000);
 afterAll(async () => {
   await endOfSuite(stack); // the clear-secrets scan, then stop
+  await receiver.stop();
 });
 
 const scrape = async () => {
@@ -31,6 +35,8 @@ const stateIs = (id: string, state: string) =>
   eventually(async () => ((await stack.api(`/v1/journeys/${id}`)).body.state === state ? true : undefined), 20_000, state);
 
 test('a LinkC journey, paid through MobilPay, to its end; and a stay that is not in the yard', async () => {
+  const subscribed = await stack.api('/v1/subscriptions', { body: { url: await receiver.start(), events: ['journey.paid', 'journey.completed'] } });
+  expect(subscribed.status).toBe(201);
   const started = await stack.api('/v1/journeys', {
     headers: { 'idempotency-key': randomUUID(), 'x-request-id': 'e2e-metrics-start' },
     body: { provider: 'linkc', localizador: '1234567890' },
@@ -47,6 +53,8 @@ test('a LinkC journey, paid through MobilPay, to its end; and a stay that is not
 
   const missing = await stack.api('/v1/journeys', { headers: { 'idempotency-key': randomUUID() }, body: { provider: 'linkc', localizador: '9000001' } });
   expect(missing.status).toBe(404);
+
+  await eventually(async () => (receiver.taken.some((e) => e.type === 'journey.completed') ? true : undefined), 20_000, 'events delivered');
 
   // The Runtime counts a workflow's end when its last task completes: wait for the journey's and the failed look-up's.
   metrics = await eventually(async () => {
@@ -89,6 +97,13 @@ describe('GET /metrics after a journey', () => {
     expect(transitions.map((s) => s.labels.state)).toEqual(expect.arrayContaining(['awaiting_payment', 'paid', 'exiting', 'completed']));
     expect(transitions.find((s) => s.labels.state === 'completed')?.value).toBe(1);
     expect(samplesWith(metrics, 'parkflow_payment_outcomes_total', { processor: 'mobilpay', outcome: 'captured', workflowType: 'payment' })[0]?.value).toBe(1);
+  });
+
+  test('event subscriptions by tenant and status (a paused subscriber shows here), and deliveries by outcome', () => {
+    const subscriptions = samplesWith(metrics, 'parkflow_webhook_subscriptions', { tenant: 'e2e', workflowType: 'subscriptions' });
+    expect(Object.fromEntries(subscriptions.map((s) => [s.labels.status, s.value]))).toEqual({ active: 1, paused: 0 });
+    const delivered = samplesWith(metrics, 'parkflow_webhook_deliveries_total', { outcome: 'delivered' });
+    expect(delivered.reduce((sum, s) => sum + s.value, 0)).toBe(2);
   });
 
   test("the SDK's own: workflows completed and failed, task latencies, activity failures", () => {
