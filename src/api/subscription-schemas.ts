@@ -99,8 +99,9 @@ export const JourneyEvent = z
   .meta({
     id: 'JourneyEvent',
     description:
-      'POSTed to each subscription that asked for its type, signed with Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). ' +
-      'At least once, in order per journey and subscription; retried with exponential backoff for up to 24 h. No plate or smart key: GET the journey for those.',
+      'POSTed to each subscription that asked for its type, signed with Standard Webhooks ' +
+      '(webhook-id, webhook-timestamp, webhook-signature). At least once, in order per journey and subscription; ' +
+      'retried with exponential backoff for up to 24 h. No plate or smart key: GET the journey for those.',
   });
 
 export const ReconciliationEvent = z
