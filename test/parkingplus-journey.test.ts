@@ -5,10 +5,11 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { FailureType } from '../src/domain/failures';
 import { getAccessToken, getAccount, linkAccount } from '../src/workflows/account-messages';
-import { parkingPlusAccount, parkingPlusJourney } from '../src/workflows';
+import { parkingPlusJourney } from '../src/workflows';
 import { type ParkingPlusJourneyInput } from '../src/workflows/parkingplus-journey';
 import { cancelJourney, enterJourney, exitJourney, finalizeJourney, getJourney, payJourney, REFRESH_FLOOR_MS, refreshJourney, startJourney, type JourneyView } from '../src/workflows/messages';
 import { JourneyReference, JourneyState } from '../src/workflows/search-attributes';
+import { linkedTestAccount } from './support/accounts';
 import { FakeParkingPlus } from './support/fake-parkingplus';
 import { testDataConverter, timeSkippingEnv, workflowBundle } from './support/temporal';
 
@@ -44,17 +45,8 @@ async function withWorker<T>(fake: FakeParkingPlus, fn: () => Promise<T>): Promi
 }
 
 async function linkedAccount(): Promise<string> {
-  const accountId = `account-parkingplus-${randomUUID()}`;
+  const accountId = await linkedTestAccount(env.client, taskQueue);
   started.push(accountId);
-  await env.client.workflow.executeUpdateWithStart(linkAccount, {
-    args: [{ accessToken: 'sealed-access-0', refreshToken: 'sealed-refresh-0', expiresAtMs: Date.now() + 7_200_000 }],
-    startWorkflowOperation: new WithStartWorkflowOperation(parkingPlusAccount, {
-      workflowId: accountId,
-      taskQueue,
-      args: [{ accountId }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    }),
-  });
   return accountId;
 }
 

@@ -60,6 +60,8 @@ async function main(): Promise<void> {
     if (!view.data) throw new Error(`wait: ${view.error.title}`);
     state = view.data.state;
     if (['completed', 'cancelled', 'expired', 'failed'].includes(state)) throw new Error(`journey ended ${state}`);
+    // A floor between asks: a journey on a build from before waitFor answers at once.
+    if (state !== 'paid') await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   console.log(state); // paid
 

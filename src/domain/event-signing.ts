@@ -10,11 +10,11 @@ export function newSigningSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-export interface SignedHeaders {
+export type SignedHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** The headers that sign `body` with each secret (newest first). */
 export function signEvent(id: string, at: Date, body: string, secrets: readonly string[]): SignedHeaders {

@@ -60,41 +60,20 @@ export async function ensureSchedules(client: Client, config: { TEMPORAL_TASK_QU
 
 async function ensureReconciliationSchedule(client: Client, taskQueue: string, logger?: ScheduleLogger): Promise<void> {
   const options = reconciliationSchedule(taskQueue);
-  try {
-    await client.schedule.create(options);
+  if (await createOrMove(client, options, taskQueue, logger))
     logger?.info({ scheduleId: options.scheduleId }, 'schedule created; the reconciliation runs every night at 03:00 UTC');
-    return;
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  const handle = client.schedule.getHandle(options.scheduleId);
-  const { action } = await handle.describe();
-  if (action.type === 'startWorkflow' && action.taskQueue !== taskQueue) {
-    await handle.update((previous) => ({ ...previous, action: options.action }));
-    logger?.warn({ scheduleId: options.scheduleId, from: action.taskQueue, to: taskQueue }, 'schedule moved to this task queue');
-  }
 }
 
 async function ensureEctorZonesSchedule(client: Client, taskQueue: string, logger?: ScheduleLogger): Promise<void> {
   const options = ectorZonesSchedule(taskQueue);
-  const handle = client.schedule.getHandle(options.scheduleId);
   // The first run right away: a fresh install has its zones at once, not after the next 04:00. Not
   // `state.triggerImmediately`: that run is ALLOW_ALL, which the Schedule does not count as running,
   // so a second worker's SKIP trigger would start another beside it.
-  const trigger = () => handle.trigger(ScheduleOverlapPolicy.SKIP);
-  try {
-    await client.schedule.create(options);
+  const trigger = () => client.schedule.getHandle(options.scheduleId).trigger(ScheduleOverlapPolicy.SKIP);
+  if (await createOrMove(client, options, taskQueue, logger)) {
     await trigger();
     logger?.info({ scheduleId: options.scheduleId }, 'schedule created; the first Ector zone refresh runs now');
     return;
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  const { action } = await handle.describe();
-  if (action.type === 'startWorkflow' && action.taskQueue !== taskQueue) {
-    // Its runs would wait on a queue no worker polls any more.
-    await handle.update((previous) => ({ ...previous, action: options.action }));
-    logger?.warn({ scheduleId: options.scheduleId, from: action.taskQueue, to: taskQueue }, 'schedule moved to this task queue');
   }
   if (!(await isRunning(client, ECTOR_ZONE_CACHE_ID))) {
     // Created before, but the cache never filled (the first fetch failed, or the process stopped
@@ -102,6 +81,24 @@ async function ensureEctorZonesSchedule(client: Client, taskQueue: string, logge
     await trigger();
     logger?.info({ scheduleId: options.scheduleId }, 'no Ector zone cache yet: refresh triggered (skipped if one is under way)');
   }
+}
+
+/** Creates the Schedule (true), or finds it and moves its action to this task queue if it names another (false). */
+async function createOrMove(client: Client, options: ScheduleOptions, taskQueue: string, logger?: ScheduleLogger): Promise<boolean> {
+  try {
+    await client.schedule.create(options);
+    return true;
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  const handle = client.schedule.getHandle(options.scheduleId);
+  const { action } = await handle.describe();
+  if (action.type === 'startWorkflow' && action.taskQueue !== taskQueue) {
+    // Its runs would wait on a queue no worker polls any more.
+    await handle.update((previous) => ({ ...previous, action: options.action }));
+    logger?.warn({ scheduleId: options.scheduleId, from: action.taskQueue, to: taskQueue }, 'schedule moved to this task queue');
+  }
+  return false;
 }
 
 async function isRunning(client: Client, workflowId: string): Promise<boolean> {

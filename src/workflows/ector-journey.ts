@@ -1,13 +1,4 @@
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  proxyActivities,
-  setHandler,
-  sleep,
-  workflowInfo,
-  type RetryPolicy,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, setHandler, sleep, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type { EctorActivities } from '../activities/ector/activities';
 import type { Booking, BookingRequest } from '../activities/ector/booking';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
@@ -217,7 +208,7 @@ export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyVie
   await collection.refundDownTo(state.booked ? totalMinor() : 0, state.booked ? 'more than the booking costs' : 'not booked by Ector');
   showPayment();
   journey.setDeadline('paymentDueAt', undefined);
-  await condition(() => allHandlersFinished() && journey.eventsSent);
+  await condition(() => journey.settled);
   return journey.view;
 
   /** Until the payment deadline: wait for the driver's payment; once it is held, tell Ector. */
@@ -338,7 +329,7 @@ export async function ectorJourney(input: EctorJourneyInput): Promise<JourneyVie
 
   /** A long wait continues as new before its history grows large. */
   async function continueIfLong(): Promise<void> {
-    const drained = () => allHandlersFinished() && !collection.needsReading && journey.eventsSent;
+    const drained = () => journey.settled && !collection.needsReading;
     const draining = () => void (journey.continuing = true);
     await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }], draining);
   }

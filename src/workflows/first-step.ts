@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures';
 import { type Journey } from './journey';
 import { startJourney } from './messages';
@@ -41,7 +41,7 @@ export async function firstStep(journey: Journey, requestHash: string, step: () 
   }
   done = true;
   if (failure) {
-    await condition(() => allHandlersFinished() && journey.eventsSent);
+    await condition(() => journey.settled);
     throw failure;
   }
 }

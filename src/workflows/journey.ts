@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, patched, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { type SearchAttributeUpdatePair } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import { ownerOf } from '../domain/owners';
@@ -67,9 +67,9 @@ export class Journey {
     this.announce();
   }
 
-  /** Every event of the journey has been handed to its event stream: it may end or continue as new. */
-  get eventsSent(): boolean {
-    return this.outbox?.empty ?? true;
+  /** No handler running and every event handed to the journey's event stream: it may end or continue as new. */
+  get settled(): boolean {
+    return allHandlersFinished() && (this.outbox?.empty ?? true);
   }
 
   private announce(): void {

@@ -1,13 +1,4 @@
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  patched,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-  type RetryPolicy,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyActivities, setHandler, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type { LinkcActivities } from '../activities/linkc/activities';
 import type { Stay, StayLookup } from '../activities/linkc/client';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../domain/failures';
@@ -304,7 +295,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
   showPayment();
   journey.setDeadline('transactionValidUntil', undefined);
   journey.setDeadline('exitBy', undefined);
-  await condition(() => allHandlersFinished() && journey.eventsSent);
+  await condition(() => journey.settled);
   return journey.view;
 
   /** Awaiting payment: register once enough is held; look the stay up again when the id lapses. */
@@ -414,7 +405,7 @@ export async function linkcJourney(input: LinkcJourneyInput): Promise<JourneyVie
 
   /** A long wait continues as new before its history grows large. */
   async function continueIfLong(): Promise<void> {
-    const drained = () => allHandlersFinished() && !collection.needsReading && journey.eventsSent;
+    const drained = () => journey.settled && !collection.needsReading;
     const draining = () => void (journey.continuing = true);
     await continueAsNewWhenLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT, drained, () => [{ ...input, resume: state }], draining);
   }

@@ -1,5 +1,4 @@
 import {
-  allHandlersFinished,
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
@@ -323,7 +322,7 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   /** At a safe point of a wait: no handler running; the continued run goes on waiting where this one was. */
   const continueAsNew = async () => {
     journey.continuing = true;
-    await condition(() => allHandlersFinished() && journey.eventsSent);
+    await condition(() => journey.settled);
     if (journey.isTerminal) return;
     const { memo, typedSearchAttributes } = workflowInfo();
     await makeContinueAsNewFunc<typeof parkingPlusJourney>({ memo, typedSearchAttributes })({ ...input, resume: state });
@@ -405,6 +404,6 @@ export async function parkingPlusJourney(input: ParkingPlusJourneyInput): Promis
   }
 
   journey.setDeadline('exitBy', undefined);
-  await condition(() => allHandlersFinished() && journey.eventsSent);
+  await condition(() => journey.settled);
   return journey.view;
 }

@@ -17,8 +17,6 @@ export interface SubscriptionRecord {
   secrets: Array<{ sealed: string; createdAt: string; retiresAt?: string }>;
   /** Since when every delivery has failed (cleared by a success). */
   failingSince?: string;
-  /** When a subscriber still failing is paused (failingSince + the pause delay). */
-  pauseAt?: string;
   pausedAt?: string;
 }
 

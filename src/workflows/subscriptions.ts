@@ -106,7 +106,6 @@ export async function subscriptions(input: SubscriptionsInput): Promise<void> {
       const record = known(id);
       record.status = 'active';
       delete record.failingSince;
-      delete record.pauseAt;
       delete record.pausedAt;
       show();
       return record;
@@ -117,9 +116,7 @@ export async function subscriptions(input: SubscriptionsInput): Promise<void> {
   setHandler(deliveryFailed, ({ id }) => {
     const record = records.get(id);
     if (!record || record.status === 'paused' || record.failingSince) return;
-    const now = Date.now();
-    record.failingSince = new Date(now).toISOString();
-    record.pauseAt = new Date(now + pauseAfterMs).toISOString();
+    record.failingSince = new Date().toISOString();
     void pauseIfStillFailing(record);
     show();
   });
@@ -128,15 +125,14 @@ export async function subscriptions(input: SubscriptionsInput): Promise<void> {
     const record = records.get(id);
     if (!record?.failingSince || record.status === 'paused') return;
     delete record.failingSince;
-    delete record.pauseAt;
     show();
   });
 
-  /** A durable timer per failing subscriber: still failing at `pauseAt` (no success, not deleted) → paused. */
+  /** A durable timer per failing subscriber: still failing `pauseAfterMs` after it began (no success, not deleted) → paused. */
   async function pauseIfStillFailing(record: SubscriptionRecord): Promise<void> {
     const since = record.failingSince;
     const recovered = () => record.failingSince !== since || records.get(record.id) !== record || record.status !== 'active';
-    if (await condition(recovered, Math.max(0, Date.parse(record.pauseAt!) - Date.now()))) return;
+    if (await condition(recovered, Math.max(0, Date.parse(since!) + pauseAfterMs - Date.now()))) return;
     record.status = 'paused';
     record.pausedAt = new Date().toISOString();
     log.warn('subscriber paused: every delivery failed for too long', {

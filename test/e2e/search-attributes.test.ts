@@ -20,7 +20,7 @@ import {
   PaymentStatus,
 } from '../../src/workflows/search-attributes';
 import { expectNoClearSecrets, findClearValues, rawExecutions, rawRecords, type RecordedRun } from '../support/history-scan';
-import { payOnHostedPage } from '../support/payments';
+import { payOnHostedPage, payOnParkingPlusPage } from '../support/payments';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { replayOptions } from '../support/temporal';
 
@@ -85,13 +85,7 @@ describe('finding journeys by search attribute on the dev server', () => {
     expect((await stack.api(`/v1/journeys/${id}/enter`, { body: {} })).body.state).toBe('active');
     expect((await stack.api(`/v1/journeys/${id}/finalize`, { body: {} })).body.state).toBe('awaiting_payment');
     const pay = await stack.api(`/v1/journeys/${id}/pay`, { body: {} });
-    const paid = await fetch(pay.body.redirectUrl, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ processor: 'mobilpay', card_number: '9900004810225098', exp_date: '12/30', cvv: '111' }),
-    });
-    await fetch(new URL(paid.headers.get('location')!));
+    await payOnParkingPlusPage(pay.body.redirectUrl);
     await stateIs(id, 'paid');
     await stack.api(`/v1/journeys/${id}/exit`, { body: {} });
     await gate();

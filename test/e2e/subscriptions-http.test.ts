@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { eventually, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 import { endOfSuite } from '../support/end-of-suite';
 import { Receiver } from '../support/receiver';
+import { payOnParkingPlusPage } from '../support/payments';
 
 // Event subscriptions through the HTTP API, and journey events delivered to a real endpoint by the
 // worker: signed, in order, once per transition. The receiver listens on loopback, so this stack
@@ -40,13 +41,7 @@ async function fullJourney(): Promise<string> {
   await stack.api(`/v1/journeys/${id}/enter`, { body: {} });
   await stack.api(`/v1/journeys/${id}/finalize`, { body: {} });
   const pay = await stack.api(`/v1/journeys/${id}/pay`, { body: {} });
-  const paid = await fetch(pay.body.redirectUrl, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ processor: 'mobilpay', card_number: '9900004810225098', exp_date: '12/30', cvv: '111' }),
-  });
-  await fetch(new URL(paid.headers.get('location')!));
+  await payOnParkingPlusPage(pay.body.redirectUrl);
   await eventually(async () => ((await stack.api(`/v1/journeys/${id}`)).body.state === 'paid' ? true : undefined), 15_000, 'paid');
   await stack.api(`/v1/journeys/${id}/exit`, { body: {} });
   await gate(started.body.upstream.reference);

@@ -115,3 +115,17 @@ export async function startPaymentHarness(sims: { mobilPay: MobilPaySandbox; epx
     },
   };
 }
+
+/**
+ * The driver pays on Parking+Plus's own page (pay_url) with the simulator's good card, and the WebView
+ * follows the page's redirect back to parkflow's return_url (which asks the journey to look now).
+ */
+export async function payOnParkingPlusPage(payUrl: string): Promise<void> {
+  const paid = await fetch(payUrl, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ processor: 'mobilpay', card_number: '9900004810225098', exp_date: '12/30', cvv: '111' }),
+  });
+  await fetch(new URL(paid.headers.get('location')!));
+}

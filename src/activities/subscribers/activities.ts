@@ -122,7 +122,7 @@ export function createEventActivities({ temporal, box, policy, timeoutMs }: Even
       const now = new Date();
       const secrets = record.secrets.filter((s) => !s.retiresAt || Date.parse(s.retiresAt) > now.getTime()).map((s) => box.open(s.sealed));
       const body = JSON.stringify(event);
-      const outcome = await postEvent(record.url, { ...signEvent(event.id, now, body, secrets) }, body, timeoutMs, policy);
+      const outcome = await postEvent(record.url, signEvent(event.id, now, body, secrets), body, timeoutMs, policy);
       const handle = temporal.workflow.getHandle(subscriptionsWorkflowId(tenant));
       if (outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300) {
         count('delivered');
